@@ -1,0 +1,54 @@
+# tradeflow: `make help` lists the targets. Every target that needs Python depends on `setup`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# dbt reads the committed root profiles.yml and never talks to the network.
+export DBT_PROFILES_DIR := $(CURDIR)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DBT_VERSION_CHECK := false
+
+.PHONY: help setup demo run test lint docs clean seeds
+
+help: ## List the targets
+	@echo "tradeflow: trade-flow data warehouse (Russia, Central Asia, EU, sanctions re-routing)"
+	@echo
+	@echo "Quickstart:  make demo   (build the warehouse on the bundled data, no network)"
+	@echo "             make test   (run every test, offline)"
+	@echo
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  %-8s %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## Create .venv and install tradeflow with its dev tools (idempotent)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+demo: setup ## Build the warehouse from the bundled snapshot (offline) into warehouse/tradeflow.duckdb
+	$(BIN)/tradeflow demo
+
+run: setup ## Nightly refresh against the live sources (needs network; API keys from the environment)
+	$(BIN)/tradeflow refresh
+
+test: setup ## Run every test offline (pytest: Python tests and the dbt build on the bundled data)
+	$(BIN)/python -m pytest
+
+lint: setup ## ruff on Python, sqlfluff on the dbt models
+	$(BIN)/ruff check extract tests
+	$(BIN)/ruff format --check extract tests
+	$(BIN)/sqlfluff lint models tests/dbt macros
+
+docs: setup ## Generate the dbt docs site offline into target/ (open target/index.html)
+	$(BIN)/tradeflow docs
+
+seeds: setup ## Regenerate seeds/*.csv from the reference files in data/reference
+	$(BIN)/tradeflow build-seeds
+
+clean: ## Remove the venv, the warehouse, landing files and dbt artefacts
+	rm -rf $(VENV) warehouse landing target logs reports dbt_packages .pytest_cache .ruff_cache

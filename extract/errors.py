@@ -1,0 +1,45 @@
+"""Typed errors. Each says which source, which request or file, and what was wrong."""
+
+from __future__ import annotations
+
+
+class TradeflowError(Exception):
+    """Base class of every error tradeflow raises on purpose."""
+
+
+class ConfigError(TradeflowError):
+    """The configuration file is invalid (unknown code, inverted range, unknown source...)."""
+
+
+class SourceError(TradeflowError):
+    """Something about one source's request, response or file was wrong."""
+
+    def __init__(self, source: str, where: str, what: str):
+        self.source = source
+        self.where = where
+        self.what = what
+        super().__init__(f"[{source}] {where}: {what}")
+
+
+class BadResponse(SourceError):
+    """The response is not what was asked for: HTML instead of JSON, truncated body, API error object."""
+
+
+class RateLimited(SourceError):
+    """The server kept answering 429 after every retry."""
+
+
+class SchemaDrift(SourceError):
+    """A required field is missing (or a field has the wrong type) in a response or file."""
+
+    def __init__(self, source: str, where: str, what: str, field: str | None = None):
+        self.field = field
+        super().__init__(source, where, what)
+
+
+class NoRecording(SourceError):
+    """Replay mode was asked for a request it has no recording of."""
+
+
+class LockHeld(TradeflowError):
+    """Another refresh holds the lock."""
