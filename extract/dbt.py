@@ -23,9 +23,7 @@ def run_dbt(args: list[str], db_path: Path | None = None, capture: bool = False)
     db_path = Path(db_path) if db_path else None
     if db_path is not None:
         db_path.parent.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(
-        cmd, cwd=PROJECT_DIR, env=dbt_env(db_path), text=True, capture_output=True, check=False
-    )
+    proc = subprocess.run(cmd, cwd=PROJECT_DIR, env=dbt_env(db_path), text=True, capture_output=True, check=False)
     output = proc.stdout + proc.stderr
     if not capture:
         sys.stdout.write(output)

@@ -56,32 +56,25 @@ def build_countries() -> pl.DataFrame:
         for r in reporters
         if not r["isGroup"] and not r.get("entryExpiredDate")
     }
-    areas = _read_csv("comtradr_partner_areas.csv").filter(
-        pl.col("exit_year").is_null() & (pl.col("group") == "False")
-    )
+    areas = _read_csv("comtradr_partner_areas.csv").filter(pl.col("exit_year").is_null() & (pl.col("group") == "False"))
     # Countries that never report still appear as partners: take the partner-area code, but only
     # where exactly one current area carries that ISO3 (else the reporter list decides above).
-    partner_only = (
-        areas.group_by("iso_3").agg(pl.col("id").first(), pl.len().alias("n")).filter(pl.col("n") == 1)
-    )
+    partner_only = areas.group_by("iso_3").agg(pl.col("id").first(), pl.len().alias("n")).filter(pl.col("n") == 1)
     partner_code = dict(zip(partner_only["iso_3"], partner_only["id"], strict=True))
     iso3 = codes["ISO3166-1-Alpha-3"]
     comtrade = [current_reporter.get(c, partner_code.get(c)) for c in iso3]
-    return (
-        codes.select(
-            pl.col("ISO3166-1-Alpha-3").alias("iso3"),
-            pl.col("ISO3166-1-Alpha-2").alias("iso2"),
-            _digits("ISO3166-1-numeric", 3).alias("iso_numeric"),
-            _digits("M49", 3).alias("m49"),
-            pl.Series("comtrade_code", comtrade, dtype=pl.String),
-            pl.coalesce("official_name_en", "CLDR display name").alias("name"),
-            pl.coalesce("CLDR display name", "official_name_en").alias("short_name"),
-            pl.col("Region Name").alias("region_name"),
-            pl.col("Sub-region Name").alias("sub_region_name"),
-            pl.col("ISO4217-currency_alphabetic_code").str.split(",").list.first().alias("currency_code"),
-        )
-        .sort("iso3")
-    )
+    return codes.select(
+        pl.col("ISO3166-1-Alpha-3").alias("iso3"),
+        pl.col("ISO3166-1-Alpha-2").alias("iso2"),
+        _digits("ISO3166-1-numeric", 3).alias("iso_numeric"),
+        _digits("M49", 3).alias("m49"),
+        pl.Series("comtrade_code", comtrade, dtype=pl.String),
+        pl.coalesce("official_name_en", "CLDR display name").alias("name"),
+        pl.coalesce("CLDR display name", "official_name_en").alias("short_name"),
+        pl.col("Region Name").alias("region_name"),
+        pl.col("Sub-region Name").alias("sub_region_name"),
+        pl.col("ISO4217-currency_alphabetic_code").str.split(",").list.first().alias("currency_code"),
+    ).sort("iso3")
 
 
 def build_comtrade_areas(countries: pl.DataFrame) -> pl.DataFrame:
@@ -108,9 +101,7 @@ def build_comtrade_areas(countries: pl.DataFrame) -> pl.DataFrame:
         )
         .with_columns(
             # The code Comtrade uses today for that ISO3 (USA 842, not 840 or 841).
-            pl.col("comtrade_code")
-            .is_in(countries["comtrade_code"].drop_nulls().implode())
-            .alias("is_current_code")
+            pl.col("comtrade_code").is_in(countries["comtrade_code"].drop_nulls().implode()).alias("is_current_code")
         )
         .sort(pl.col("comtrade_code").cast(pl.Int64))
     )
@@ -134,8 +125,16 @@ def build_hs_products() -> pl.DataFrame:
             pl.col("hs2").replace_strict(desc, default=None).alias("hs2_description"),
         )
         .join(sections.rename({"name": "section_name"}), on="section", how="left")
-        .select("hs6", "hs4", "hs2", "section", "section_name", "description", "hs4_description",
-                "hs2_description")
+        .select(
+            "hs6",
+            "hs4",
+            "hs2",
+            "section",
+            "section_name",
+            "description",
+            "hs4_description",
+            "hs2_description",
+        )
         .sort("hs6")
     )
 

@@ -66,6 +66,11 @@ def test_chpl_has_fifty_codes_in_six_tiers():
     chpl = seeds.build_chpl_products()
     assert chpl.height == 50
     assert chpl.group_by("tier").len().sort("tier").rows() == [
-        ("1", 4), ("2", 5), ("3.A", 16), ("3.B", 9), ("4.A", 11), ("4.B", 5),
+        ("1", 4),
+        ("2", 5),
+        ("3.A", 16),
+        ("3.B", 9),
+        ("4.A", 11),
+        ("4.B", 5),
     ]
     assert {"854149", "854151", "854159", "880730"} <= set(chpl["hs6"])

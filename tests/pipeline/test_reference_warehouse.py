@@ -64,6 +64,4 @@ def test_chpl_and_events(demo_con):
         "select count(*), min(event_date)::varchar from reference.events where kind = 'eu_sanctions_package'"
     ).fetchone()
     assert n_packages >= 19 and first == "2022-02-23"
-    assert demo_con.execute(
-        "select typeof(event_date) from reference.events limit 1"
-    ).fetchone() == ("DATE",)
+    assert demo_con.execute("select typeof(event_date) from reference.events limit 1").fetchone() == ("DATE",)

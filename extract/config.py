@@ -1,0 +1,82 @@
+"""One configuration file (TOML) for every source, validated with clear errors."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from extract.errors import ConfigError
+from extract.settings import PROJECT_DIR
+
+# Aggregate partner codes that are not ISO countries but are valid wherever a partner is asked for.
+AGGREGATE_CODES = {"WLD", "EU27"}
+
+
+@dataclass
+class Config:
+    path: Path
+    mode: str = "live"  # live | replay
+    cassettes: list[Path] = field(default_factory=list)
+    record_to: Path | None = None
+    lookback_periods: int = 1
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def enabled_sources(self) -> list[str]:
+        return [name for name, s in self.sources.items() if s.get("enabled", True)]
+
+
+def known_iso3() -> set[str]:
+    return set(pl.read_csv(PROJECT_DIR / "seeds" / "countries.csv", infer_schema=False)["iso3"])
+
+
+def _resolve(base: Path, value: str) -> Path:
+    p = Path(value)
+    return p if p.is_absolute() else (base / p).resolve()
+
+
+def load_config(path: Path | str) -> Config:
+    from extract.sources import REGISTRY  # local: avoid an import cycle at start-up
+
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"config file {path} does not exist")
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    base = PROJECT_DIR
+    run = data.get("run", {})
+    mode = run.get("mode", "live")
+    if mode not in ("live", "replay"):
+        raise ConfigError(f"{path}: [run] mode must be 'live' or 'replay', not {mode!r}")
+    cfg = Config(
+        path=path,
+        mode=mode,
+        cassettes=[_resolve(base, c) for c in run.get("cassettes", [])],
+        record_to=_resolve(base, run["record_to"]) if run.get("record_to") else None,
+        lookback_periods=int(run.get("lookback_periods", 1)),
+    )
+    countries = known_iso3() | AGGREGATE_CODES
+    for name, settings in data.get("sources", {}).items():
+        if name not in REGISTRY:
+            raise ConfigError(f"{path}: unknown source [sources.{name}]; known: {', '.join(sorted(REGISTRY))}")
+        for key in ("reporters", "partners", "countries", "hosts", "investors"):
+            for code in settings.get(key, []):
+                if code not in countries:
+                    raise ConfigError(f"{path}: [sources.{name}] {key}: unknown country code {code!r} (ISO3 expected)")
+        years = settings.get("years")
+        if years is not None:
+            if len(years) != 2 or not all(isinstance(y, int) for y in years):
+                raise ConfigError(f"{path}: [sources.{name}] years must be [first, last], got {years!r}")
+            if years[0] > years[1]:
+                raise ConfigError(f"{path}: [sources.{name}] years {years!r}: first year is after the last")
+        for key in ("files", "drop_dir"):
+            if key in settings:
+                value = settings[key]
+                settings[key] = [_resolve(base, v) for v in value] if isinstance(value, list) else _resolve(base, value)
+        cfg.sources[name] = settings
+    return cfg

@@ -1,0 +1,393 @@
+"""The one HTTP client every source uses, live or replayed.
+
+One seam: a `requests.Session` whose transport adapter is either the real `HTTPAdapter` (live) or
+`ReplayAdapter` (serves recorded responses). Everything above the adapter (URL building, headers,
+retries with backoff honouring Retry-After, the per-host rate limit, response validation, key
+redaction) is the same code in both modes. Recording is a flag of the live mode (`RecordingAdapter`
+wraps the live adapter and writes a cassette).
+
+Cassette format (a directory, documented in docs/recordings.md):
+
+    <dir>/cassette.json   {"version": 1, "interactions": [
+                              {"request": {"method": "GET", "url": "<normalised url>"},
+                               "response": {"status": 200, "headers": {...}, "body_file": "x.json"}}]}
+    <dir>/<body files>    response bodies, byte for byte as received
+
+The normalised URL is scheme://host/path?sorted query with every secret parameter removed. Several
+interactions with the same key are served in order (a 429 then a 200); the last one repeats.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import os
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+from requests.adapters import BaseAdapter, HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+
+from extract import __version__
+from extract.errors import BadResponse, NoRecording, RateLimited, SourceError
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"tradeflow/{__version__} (+https://github.com/tradeflow/tradeflow; open trade-flow warehouse)"
+SECRET_PARAMS = {"subscription-key", "subscription_key", "apikey", "api_key", "key", "token", "access_token"}
+SECRET_HEADERS = {"ocp-apim-subscription-key", "authorization", "x-api-key"}
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+# --------------------------------------------------------------------------- secrets and URLs
+
+
+class Redactor:
+    """Removes secret values from any text before it is logged, stored or raised."""
+
+    def __init__(self, secrets: Iterable[str] = ()):
+        self._secrets = {s for s in secrets if s and len(s) >= 4}
+
+    def add(self, secret: str | None) -> None:
+        if secret and len(secret) >= 4:
+            self._secrets.add(secret)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return re.sub(r"(?i)([?&](?:" + "|".join(re.escape(p) for p in SECRET_PARAMS) + r")=)[^&#]*", r"\1***", text)
+
+
+def normalise_url(url: str) -> str:
+    """scheme://host/path?sorted-query, secret parameters removed: the key of a recording."""
+    parts = urlsplit(url)
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in SECRET_PARAMS)
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, urlencode(query), ""))
+
+
+# --------------------------------------------------------------------------- transports
+
+
+@dataclass
+class Interaction:
+    method: str
+    url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class Cassette:
+    """Recorded interactions in a directory (see the module docstring for the format)."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self.path = self.directory / "cassette.json"
+        self.interactions: list[dict] = []
+        if self.path.exists():
+            self.interactions = json.loads(self.path.read_text())["interactions"]
+
+    def body(self, entry: dict) -> bytes:
+        return (self.directory / entry["response"]["body_file"]).read_bytes()
+
+    def append(self, item: Interaction, redact: Redactor) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"{len(self.interactions):04d}_{re.sub(r'[^A-Za-z0-9]+', '_', urlsplit(item.url).path)[-60:]}.body"
+        (self.directory / name).write_bytes(item.body)
+        headers = {k: redact(v) for k, v in item.headers.items() if k.lower() not in SECRET_HEADERS}
+        self.interactions.append(
+            {
+                "request": {"method": item.method, "url": redact(normalise_url(item.url))},
+                "response": {"status": item.status, "headers": headers, "body_file": name},
+            }
+        )
+        self.path.write_text(json.dumps({"version": 1, "interactions": self.interactions}, indent=2) + "\n")
+
+
+class ReplayAdapter(BaseAdapter):
+    """Serves recorded responses keyed by method + normalised URL; fails loudly on anything else."""
+
+    def __init__(self, cassettes: Iterable[Path]):
+        super().__init__()
+        self._by_key: dict[tuple[str, str], list[tuple[Cassette, dict]]] = {}
+        self._served: dict[tuple[str, str], int] = {}
+        self.requests_served = 0
+        for directory in cassettes:
+            cassette = Cassette(directory)
+            for entry in cassette.interactions:
+                key = (entry["request"]["method"].upper(), normalise_url(entry["request"]["url"]))
+                self._by_key.setdefault(key, []).append((cassette, entry))
+
+    def send(self, request, **kwargs):  # noqa: ARG002 - requests' adapter signature
+        key = (request.method.upper(), normalise_url(request.url))
+        if key not in self._by_key:
+            raise NoRecording("replay", key[1], f"no recording for {key[0]} {key[1]}")
+        i = self._served.get(key, 0)
+        entries = self._by_key[key]
+        cassette, entry = entries[min(i, len(entries) - 1)]
+        self._served[key] = i + 1
+        self.requests_served += 1
+        response = requests.Response()
+        response.status_code = entry["response"]["status"]
+        response.headers = CaseInsensitiveDict(entry["response"].get("headers", {}))
+        response._content = cassette.body(entry)
+        response.url = request.url
+        response.request = request
+        response.reason = "replayed"
+        return response
+
+    def close(self):
+        pass
+
+
+class RecordingAdapter(HTTPAdapter):
+    """The live adapter that also writes every response into a cassette (live mode, `--record`)."""
+
+    def __init__(self, cassette_dir: Path, redact: Redactor, **kwargs):
+        super().__init__(**kwargs)
+        self.cassette = Cassette(cassette_dir)
+        self.redact = redact
+
+    def send(self, request, **kwargs):
+        response = super().send(request, **kwargs)
+        self.cassette.append(
+            Interaction(request.method, request.url, response.status_code, dict(response.headers), response.content),
+            self.redact,
+        )
+        return response
+
+
+# --------------------------------------------------------------------------- rate limit and retries
+
+
+class RateLimiter:
+    """At most one request per `min_interval` seconds per host (thread-safe)."""
+
+    def __init__(self, min_interval: float, clock: Callable[[], float], sleep: Callable[[float], None]):
+        self.min_interval = min_interval
+        self.clock = clock
+        self.sleep = sleep
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, host: str) -> None:
+        with self._lock:
+            now = self.clock()
+            last = self._last.get(host)
+            if last is not None and now - last < self.min_interval:
+                self.sleep(self.min_interval - (now - last))
+                now = self.clock()
+            self._last[host] = now
+
+
+class RetryableStatus(Exception):
+    def __init__(self, response: requests.Response):
+        self.response = response
+        super().__init__(f"HTTP {response.status_code}")
+
+
+def retry_after_seconds(value: str | None, now: float) -> float | None:
+    """Retry-After as seconds (an integer) or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 5
+    backoff_base: float = 1.0
+    backoff_max: float = 120.0
+    jitter: float = 0.5
+
+
+# --------------------------------------------------------------------------- the client
+
+
+@dataclass
+class Response:
+    source: str
+    url: str  # redacted
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", self.headers.get("content-type", ""))
+
+    def json(self):
+        return parse_json(self.source, self.url, self.body)
+
+
+def parse_json(source: str, where: str, body: bytes):
+    head = body.lstrip()[:200].lower()
+    if head.startswith(b"<!doctype html") or head.startswith(b"<html"):
+        raise BadResponse(source, where, "got an HTML page where JSON was expected")
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise BadResponse(
+            source, where, f"invalid or truncated JSON ({exc.msg} at char {exc.pos} of {len(body)})"
+        ) from None
+
+
+@dataclass
+class HttpClient:
+    """GET with timeouts, retries, rate limit and validation; counts every request it makes."""
+
+    session: requests.Session
+    redact: Redactor
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    timeout: tuple[float, float] = (10.0, 120.0)
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+    min_interval: float = 1.0
+    requests_made: int = 0
+    sleeps: list[float] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.limiter = RateLimiter(self.min_interval, self.clock, self._sleep)
+
+    def _sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.sleep(seconds)
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        backoff = min(self.retry.backoff_max, self.retry.backoff_base * 2 ** (state.attempt_number - 1))
+        backoff += random.uniform(0, self.retry.jitter * backoff)
+        if isinstance(exc, RetryableStatus):
+            stated = retry_after_seconds(exc.response.headers.get("Retry-After"), self.clock())
+            if stated is not None:
+                return min(stated, self.retry.backoff_max)
+        return backoff
+
+    def get(
+        self,
+        source: str,
+        url: str,
+        *,
+        params: dict | None = None,
+        headers: dict | None = None,
+        expect: str | None = "json",
+    ) -> Response:
+        """GET `url`; raise a typed error naming the source and the (redacted) URL on failure.
+
+        expect: "json" (body must parse as JSON and the content type must not be HTML),
+        "csv", "xml", or None (anything).
+        """
+        prepared = self.session.prepare_request(requests.Request("GET", url, params=params, headers=headers))
+        shown = self.redact(prepared.url)
+
+        def once() -> requests.Response:
+            self.limiter.wait(urlsplit(prepared.url).netloc)
+            self.requests_made += 1
+            log.debug("GET %s", shown)
+            resp = self.session.send(prepared, timeout=self.timeout)
+            if resp.status_code in RETRY_STATUSES:
+                raise RetryableStatus(resp)
+            return resp
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retry.attempts),
+            wait=self._wait,
+            sleep=self._sleep,
+            retry=retry_if_exception(
+                lambda e: isinstance(e, RetryableStatus | requests.ConnectionError | requests.Timeout)
+            ),
+            reraise=True,
+        )
+        try:
+            resp = retrying(once)
+        except RetryableStatus as exc:
+            status = exc.response.status_code
+            cls = RateLimited if status == 429 else BadResponse
+            raise cls(source, shown, f"HTTP {status} after {self.retry.attempts} attempts") from None
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise SourceError(
+                source,
+                shown,
+                f"{type(exc).__name__} after {self.retry.attempts} attempts: {self.redact(str(exc))}",
+            ) from None
+        result = Response(source, shown, resp.status_code, dict(resp.headers), resp.content)
+        if resp.status_code >= 400:
+            snippet = self.redact(resp.content[:300].decode("utf-8", "replace"))
+            raise BadResponse(source, shown, f"HTTP {resp.status_code}: {snippet}")
+        check_body(result, expect)
+        return result
+
+
+def check_body(resp: Response, expect: str | None) -> None:
+    ctype = resp.content_type.lower()
+    head = resp.body.lstrip()[:100].lower()
+    is_html = "text/html" in ctype or head.startswith(b"<!doctype html") or head.startswith(b"<html")
+    if expect and is_html:
+        raise BadResponse(resp.source, resp.url, f"got an HTML page (status {resp.status}) where {expect} was expected")
+    if expect == "json":
+        if ctype and "json" not in ctype and "javascript" not in ctype and "text/plain" not in ctype:
+            raise BadResponse(resp.source, resp.url, f"wrong content type {ctype!r} where JSON was expected")
+        resp.json()
+    elif expect == "xml" and not head.startswith(b"<"):
+        raise BadResponse(resp.source, resp.url, "body is not XML")
+    elif expect == "csv" and not resp.body.strip():
+        raise BadResponse(resp.source, resp.url, "empty CSV body")
+
+
+def make_client(
+    mode: str = "live",
+    *,
+    cassettes: Iterable[Path] = (),
+    record_to: Path | None = None,
+    secrets: Iterable[str] = (),
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+    retry: RetryPolicy | None = None,
+    min_interval: float | None = None,
+) -> HttpClient:
+    """A client in `live` or `replay` mode. Replay never sleeps for the rate limit."""
+    redact = Redactor(secrets)
+    for name in ("COMTRADE_API_KEY",):
+        redact.add(os.environ.get(name))
+    session = requests.Session()
+    if mode == "replay":
+        adapter: BaseAdapter = ReplayAdapter(cassettes)
+        interval = 0.0 if min_interval is None else min_interval
+    elif mode == "live":
+        adapter = RecordingAdapter(record_to, redact) if record_to else HTTPAdapter()
+        interval = 1.0 if min_interval is None else min_interval
+    else:
+        raise ValueError(f"unknown HTTP mode {mode!r} (live or replay)")
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return HttpClient(session, redact, retry or RetryPolicy(), clock=clock, sleep=sleep, min_interval=interval)
+
+
+class RedactingFilter(logging.Filter):
+    """Installed on tradeflow's log handlers: no secret reaches a log line."""
+
+    def __init__(self, redact: Redactor):
+        super().__init__()
+        self.redact = redact
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self.redact(record.getMessage())
+        record.args = ()
+        return True

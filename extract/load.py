@@ -1,0 +1,109 @@
+"""Load one partition's typed rows into raw.<source>__<dataset> inside one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+from extract import ledger
+from extract.errors import SourceError
+from extract.sources.base import META_COLUMNS, Dataset
+
+_DUCK_TYPES = {
+    pl.String: "varchar",
+    pl.Int64: "bigint",
+    pl.Int32: "integer",
+    pl.Int16: "smallint",
+    pl.Float64: "double",
+    pl.Boolean: "boolean",
+    pl.Date: "date",
+}
+
+
+def duck_type(dtype: pl.DataType) -> str:
+    if isinstance(dtype, pl.Datetime):
+        return "timestamp"
+    if isinstance(dtype, pl.Decimal):
+        return f"decimal({dtype.precision},{dtype.scale})"
+    for k, v in _DUCK_TYPES.items():
+        if dtype == k:
+            return v
+    raise TypeError(f"no DuckDB type for {dtype}")
+
+
+def table_name(source: str, dataset: Dataset) -> str:
+    return f"raw.{source}__{dataset.name}"
+
+
+def ensure_table(con: duckdb.DuckDBPyConnection, source: str, dataset: Dataset) -> str:
+    name = table_name(source, dataset)
+    columns = {**dataset.schema, **META_COLUMNS}
+    cols = ",\n    ".join(f'"{c}" {duck_type(t)}' for c, t in columns.items())
+    con.execute("create schema if not exists raw")
+    con.execute(f"create table if not exists {name} (\n    {cols}\n)")
+    existing = [r[0] for r in con.execute(f"select column_name from (describe {name})").fetchall()]
+    missing = [c for c in columns if c not in existing]
+    for c in missing:  # a dataset that gained a column: add it, nullable, to the existing table
+        con.execute(f'alter table {name} add column "{c}" {duck_type(columns[c])}')
+    return name
+
+
+def load_partition(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    source: str,
+    dataset: Dataset,
+    partition_key: str,
+    frame: pl.DataFrame,
+    source_updated_at: str | None,
+    fetched_at: datetime,
+    sha256: str,
+    landing_path: str,
+    run_id: str,
+) -> int:
+    """Replace the partition's rows and its ledger entry atomically. Returns the row count.
+
+    `_loaded_at` is the time the bytes were fetched, so reloading the same landing file gives
+    identical rows.
+    """
+    if list(frame.columns) != list(dataset.schema):
+        raise SourceError(source, partition_key, f"frame columns {frame.columns} differ from the declared schema")
+    rows = frame.with_columns(
+        pl.lit(partition_key, dtype=pl.String).alias("_partition_key"),
+        pl.lit(fetched_at, dtype=pl.Datetime("us")).alias("_loaded_at"),
+        pl.lit(source_updated_at, dtype=pl.String).alias("_source_updated_at"),
+    )
+    ledger.ensure(con)
+    name = ensure_table(con, source, dataset)
+    column_list = ", ".join(f'"{c}"' for c in rows.columns)
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {name} where _partition_key = ?", [partition_key])
+        con.register("_tradeflow_rows", rows.to_arrow())
+        con.execute(f"insert into {name} ({column_list}) select {column_list} from _tradeflow_rows")
+        con.unregister("_tradeflow_rows")
+        con.execute(
+            """insert or replace into ops.partitions
+               (source, dataset, partition_key, source_updated_at, fetched_at, sha256, row_count, status,
+                landing_path, run_id, loaded_at, error)
+               values (?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, null)""",
+            [
+                source,
+                dataset.name,
+                partition_key,
+                source_updated_at,
+                fetched_at,
+                sha256,
+                rows.height,
+                landing_path,
+                run_id,
+                ledger.utcnow(),
+            ],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return rows.height

@@ -1,0 +1,118 @@
+"""Run sources: plan -> skip unchanged -> fetch -> land -> parse -> load, with the ledger."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+
+import duckdb
+
+from extract import ledger
+from extract.errors import TradeflowError
+from extract.landing import land
+from extract.load import load_partition
+from extract.sources.base import Context, Partition, Source
+
+log = logging.getLogger(__name__)
+
+
+def needs_fetch(p: Partition, state: dict | None, recent_periods: set[str]) -> bool:
+    """Fetch a partition that is new, failed, or whose change stamp moved.
+
+    A partition with no change stamp from its source is re-fetched while its period is inside the
+    revision look-back window (and always when it was never loaded).
+    """
+    if state is None or state.get("status") != "loaded":
+        return True
+    if p.source_updated_at is None:
+        return p.period in recent_periods
+    return state.get("source_updated_at") != p.source_updated_at
+
+
+def recent(periods: Iterable[str | None], lookback: int) -> set[str]:
+    ordered = sorted({p for p in periods if p})
+    return set(ordered[-lookback:]) if lookback > 0 else set()
+
+
+def run_source(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    ctx: Context,
+    run: ledger.Run,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> None:
+    """Extract and load one source. A failing partition is recorded and the others go on."""
+    before = ctx.client.requests_made
+    try:
+        partitions = source.plan(ctx)
+    except TradeflowError as exc:
+        run.errors.append(str(exc))
+        ledger.record_failure(con, source.name, "*", "plan", run.run_id, str(exc))
+        return
+    finally:
+        ctx.metadata_requests += ctx.client.requests_made - before
+    state = ledger.partition_state(con, source.name)
+    window = recent((p.period for p in partitions), ctx.lookback_periods)
+    run.partitions_planned += len(partitions)
+    for p in partitions:
+        if not needs_fetch(p, state.get((p.dataset, p.key)), window):
+            run.partitions_skipped += 1
+            continue
+        if progress:
+            progress(f"{source.name}/{p.dataset}/{p.key}")
+        try:
+            load_one(con, source, ctx, run, p, state.get((p.dataset, p.key)))
+        except TradeflowError as exc:
+            run.partitions_failed += 1
+            run.errors.append(str(exc))
+            log.error("%s", exc)
+            ledger.record_failure(con, source.name, p.dataset, p.key, run.run_id, str(exc))
+
+
+def load_one(con, source: Source, ctx: Context, run: ledger.Run, p: Partition, state: dict | None) -> None:
+    fetched_at = ledger.utcnow()
+    bodies = source.fetch(ctx, p)
+    landed = [
+        land(
+            ctx.landing_root,
+            source.name,
+            p.dataset,
+            p.key,
+            b.body,
+            b.ext,
+            fetched_at.strftime("%Y%m%dT%H%M%S"),
+        )
+        for b in bodies
+    ]
+    digest = (
+        landed[0].sha256 if len(landed) == 1 else hashlib.sha256("".join(x.sha256 for x in landed).encode()).hexdigest()
+    )
+    if state and state.get("status") == "loaded" and state.get("sha256") == digest:
+        # Same bytes as what is loaded: nothing to do (the stamp may have moved without a change).
+        if state.get("source_updated_at") != p.source_updated_at:
+            con.execute(
+                "update ops.partitions set source_updated_at = ? where source = ? and dataset = ? and partition_key = ?",
+                [p.source_updated_at, source.name, p.dataset, p.key],
+            )
+        run.partitions_skipped += 1
+        return
+    result = source.parse(p, bodies)
+    run.warnings.extend(result.warnings)
+    for w in result.warnings:
+        log.warning("%s", w)
+    n = load_partition(
+        con,
+        source=source.name,
+        dataset=source.datasets[p.dataset],
+        partition_key=p.key,
+        frame=result.frame,
+        source_updated_at=p.source_updated_at,
+        fetched_at=fetched_at,
+        sha256=digest,
+        landing_path=";".join(str(x.path) for x in landed),
+        run_id=run.run_id,
+    )
+    run.partitions_loaded += 1
+    run.rows_loaded += n
