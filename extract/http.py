@@ -61,6 +61,12 @@ class Redactor:
         if secret and len(secret) >= 4:
             self._secrets.add(secret)
 
+    def body(self, data: bytes) -> bytes:
+        """Bodies are kept as received, except that a secret echoed back by a server is masked."""
+        for secret in self._secrets:
+            data = data.replace(secret.encode(), b"***")
+        return data
+
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "***")
@@ -102,7 +108,7 @@ class Cassette:
     def append(self, item: Interaction, redact: Redactor) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         name = f"{len(self.interactions):04d}_{re.sub(r'[^A-Za-z0-9]+', '_', urlsplit(item.url).path)[-60:]}.body"
-        (self.directory / name).write_bytes(item.body)
+        (self.directory / name).write_bytes(redact.body(item.body))
         headers = {k: redact(v) for k, v in item.headers.items() if k.lower() not in SECRET_HEADERS}
         self.interactions.append(
             {
@@ -327,7 +333,7 @@ class HttpClient:
                 shown,
                 f"{type(exc).__name__} after {self.retry.attempts} attempts: {self.redact(str(exc))}",
             ) from None
-        result = Response(source, shown, resp.status_code, dict(resp.headers), resp.content)
+        result = Response(source, shown, resp.status_code, dict(resp.headers), self.redact.body(resp.content))
         if resp.status_code >= 400:
             snippet = self.redact(resp.content[:300].decode("utf-8", "replace"))
             raise BadResponse(source, shown, f"HTTP {resp.status_code}: {snippet}")
