@@ -105,23 +105,104 @@ def extract(sources, config_path, replay, record_to, summary_path) -> None:
         raise SystemExit(1)
 
 
+def _refresh(config_path: Path, command: str) -> None:
+    from extract.refresh import refresh
+
+    cfg = load_config(config_path)
+    result = refresh(cfg, warehouse_path(), command=command)
+    steps = ", ".join(f"{k} {v:.1f}s" for k, v in result.steps.items())
+    if result.extract:
+        e = result.extract
+        click.echo(
+            f"extract: {e['partitions_loaded']} partitions loaded, {e['partitions_skipped']} unchanged, "
+            f"{e['partitions_failed']} failed; {e['rows_loaded']} rows; {e['requests_made']} requests"
+        )
+    if result.status == "failed":
+        for name in result.failing_tests:
+            click.echo(f"  failing: {name}", err=True)
+        click.echo(f"refresh failed: {result.reason} (the last good warehouse stays published; "
+                   f"details in {result.summary_path} and logs/tradeflow.log)", err=True)
+    else:
+        click.echo(f"{result.reason}: {warehouse_path()} ({steps})")
+    raise SystemExit(result.exit_code)
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_CONFIG,
+              show_default=True, help="The configuration file (TOML).")
+def refresh(config_path) -> None:
+    """Nightly refresh: extract what changed, dbt build with tests, publish atomically.
+
+    Exit status 0 on success, 3 when published but some partitions failed (their earlier rows stay),
+    1 when nothing was published (the last good warehouse stays in place).
+
+    \b
+    Examples:
+      tradeflow refresh                       # live sources, config/tradeflow.toml
+      TRADEFLOW_DB=/srv/tradeflow/tradeflow.duckdb tradeflow refresh
+    """
+    _refresh(config_path, "refresh")
+
+
 @cli.command()
 def demo() -> None:
-    """Build the warehouse from the bundled snapshot (replayed recordings and file drops), offline.
+    """The refresh over the bundled snapshot (replayed recordings and file drops), offline.
 
     \b
     Example:
-      tradeflow demo && duckdb warehouse/tradeflow.duckdb "select * from reference.countries limit 5"
+      tradeflow demo && tradeflow status
     """
-    db = warehouse_path()
-    cfg = load_config(DEMO_CONFIG)
-    if cfg.enabled_sources():
-        run = run_extract(cfg, ["all"], db, command="demo")
-        _report_run(run)
-        if run.errors:
-            raise SystemExit(1)
-    run_dbt(["build"], db_path=db)
-    click.echo(f"warehouse built: {db}")
+    _refresh(DEMO_CONFIG, "demo")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status(as_json) -> None:
+    """Recent refreshes, per-source freshness, partitions in error, the published version.
+
+    \b
+    Examples:
+      tradeflow status
+      tradeflow status --json | jq .version
+    """
+    import json as _json
+
+    from extract.refresh import status as get_status
+
+    info = get_status(warehouse_path())
+    if as_json:
+        click.echo(_json.dumps(info, indent=2, default=str))
+        return
+    v = info["version"]
+    click.echo(f"published: {info['published']}")
+    click.echo(f"version:   {v['version']} built {v.get('built_at', '?')}" if v else "version:   none published yet")
+    click.echo(f"kept:      {', '.join(info['versions_kept']) or '-'}")
+    click.echo("recent refreshes:")
+    for r in info["refreshes"]:
+        click.echo(f"  {r['run_id']}  {r['status']:<22} {r['reason']}")
+    click.echo("sources:")
+    for s in info["sources"]:
+        click.echo(f"  {s['source']:<16} {s['partitions']:>4} partitions {s['rows'] or 0:>9} rows  "
+                   f"fetched {s['last_fetched_at']}")
+    if info["partitions_in_error"]:
+        click.echo("partitions in error (last run):")
+        for e in info["partitions_in_error"]:
+            click.echo(f"  {e['source']}/{e['dataset']}/{e['partition_key']}: {e['error']}")
+
+
+@cli.command()
+def rollback() -> None:
+    """Republish the previous version (readers see it on their next open).
+
+    \b
+    Example:
+      tradeflow rollback && tradeflow status
+    """
+    from extract.publish import Layout
+    from extract.publish import rollback as do_rollback
+
+    record = do_rollback(Layout(warehouse_path()))
+    click.echo(f"rolled back to version {record['version']} (from {record['rolled_back_from']})")
 
 
 @cli.command()

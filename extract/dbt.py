@@ -2,37 +2,72 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+from extract import faults
 from extract.errors import TradeflowError
 from extract.settings import PROJECT_DIR, dbt_env
 
 
 class DbtFailed(TradeflowError):
-    """A dbt command exited non-zero; the message names the failing nodes."""
+    """A dbt command exited non-zero; `failures` names the failing nodes."""
+
+    def __init__(self, message: str, failures: list[str]):
+        self.failures = failures
+        super().__init__(message)
 
 
 def dbt_executable() -> str:
     return str(Path(sys.executable).with_name("dbt"))
 
 
-def run_dbt(args: list[str], db_path: Path | None = None, capture: bool = False) -> str:
-    cmd = [dbt_executable(), *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
-    db_path = Path(db_path) if db_path else None
+def failing_nodes(target_path: Path) -> list[str]:
+    """Names of the nodes that errored or failed, from dbt's run_results.json."""
+    try:
+        results = json.loads((target_path / "run_results.json").read_text())["results"]
+    except (FileNotFoundError, KeyError, json.JSONDecodeError):
+        return []
+    return [
+        f"{r['unique_id'].split('.')[0]} {r['unique_id'].split('.')[-1]} ({r['status']})"
+        for r in results
+        if r.get("status") in ("error", "fail", "runtime error")
+    ]
+
+
+def run_dbt(
+    args: list[str],
+    db_path: Path | None = None,
+    *,
+    capture: bool = False,
+    target_path: Path | None = None,
+) -> str:
+    """Run `dbt <args>`; raise DbtFailed naming the failing tests/models when it fails.
+
+    `target_path` keeps concurrent builds from sharing dbt's artefacts (default: target/).
+    """
+    target_path = Path(target_path) if target_path else PROJECT_DIR / "target"
+    cmd = [
+        dbt_executable(), *args,
+        "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+        "--target-path", str(target_path),
+    ]
+    env = dbt_env(Path(db_path) if db_path else None)
+    env["DBT_LOG_PATH"] = str(target_path / "logs")
     if db_path is not None:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(cmd, cwd=PROJECT_DIR, env=dbt_env(db_path), text=True, capture_output=True, check=False)
-    output = proc.stdout + proc.stderr
+        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(
+        cmd, cwd=PROJECT_DIR, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    faults.checkpoint("dbt")  # crash tests: dbt is running on the build file
+    output, _ = proc.communicate()
     if not capture:
         sys.stdout.write(output)
     if proc.returncode != 0:
-        failing = [
-            line.strip()
-            for line in output.splitlines()
-            if ("ERROR" in line or "FAIL" in line) and ("test" in line or "model" in line or "seed" in line)
-        ]
-        detail = "; ".join(failing[:10]) or output.strip().splitlines()[-1:]
-        raise DbtFailed(f"dbt {' '.join(args)} failed (exit {proc.returncode}): {detail}")
+        failures = failing_nodes(target_path)
+        tail = [line for line in output.strip().splitlines() if line.strip()][-3:]
+        detail = "; ".join(failures) if failures else " | ".join(tail)
+        raise DbtFailed(f"dbt {args[0]} failed: {detail}", failures)
     return output

@@ -7,7 +7,7 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from extract import ledger
+from extract import faults, ledger
 from extract.errors import SourceError
 from extract.sources.base import META_COLUMNS, Dataset
 
@@ -84,6 +84,7 @@ def load_partition(
         con.register("_tradeflow_rows", rows.to_arrow())
         con.execute(f"insert into {name} ({column_list}) select {column_list} from _tradeflow_rows")
         con.unregister("_tradeflow_rows")
+        faults.checkpoint("load")  # crash tests: killed inside the open transaction
         con.execute(
             """insert or replace into ops.partitions
                (source, dataset, partition_key, source_updated_at, fetched_at, sha256, row_count, status,

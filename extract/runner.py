@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 
 import duckdb
 
-from extract import ledger
+from extract import faults, ledger
 from extract.errors import TradeflowError
 from extract.landing import land
 from extract.load import load_partition
@@ -86,6 +86,7 @@ def load_one(con, source: Source, ctx: Context, run: ledger.Run, p: Partition, s
         )
         for b in bodies
     ]
+    faults.checkpoint("fetch")  # crash tests: bytes landed, nothing loaded yet
     digest = (
         landed[0].sha256 if len(landed) == 1 else hashlib.sha256("".join(x.sha256 for x in landed).encode()).hexdigest()
     )
