@@ -11,7 +11,7 @@ import duckdb
 from extract import faults, ledger
 from extract.errors import TradeflowError
 from extract.landing import land
-from extract.load import load_partition
+from extract.load import load_partition, table_name
 from extract.sources.base import Context, Partition, Source
 
 log = logging.getLogger(__name__)
@@ -92,11 +92,23 @@ def load_one(con, source: Source, ctx: Context, run: ledger.Run, p: Partition, s
     )
     if state and state.get("status") == "loaded" and state.get("sha256") == digest:
         # Same bytes as what is loaded: nothing to do (the stamp may have moved without a change).
+        # Keep the raw rows and the ledger in step, in one transaction.
         if state.get("source_updated_at") != p.source_updated_at:
-            con.execute(
-                "update ops.partitions set source_updated_at = ? where source = ? and dataset = ? and partition_key = ?",
-                [p.source_updated_at, source.name, p.dataset, p.key],
-            )
+            table = table_name(source.name, source.datasets[p.dataset])
+            con.execute("begin transaction")
+            try:
+                con.execute(
+                    f"update {table} set _source_updated_at = ? where _partition_key = ?", [p.source_updated_at, p.key]
+                )
+                con.execute(
+                    "update ops.partitions set source_updated_at = ? "
+                    "where source = ? and dataset = ? and partition_key = ?",
+                    [p.source_updated_at, source.name, p.dataset, p.key],
+                )
+                con.execute("commit")
+            except Exception:
+                con.execute("rollback")
+                raise
         run.partitions_skipped += 1
         return
     result = source.parse(p, bodies)

@@ -1,0 +1,460 @@
+"""UN Comtrade API v1: goods (type C), annual and monthly, HS, by reporter and period.
+
+Endpoints (https://comtradeapi.un.org):
+- data, with the key `COMTRADE_API_KEY` sent as the `Ocp-Apim-Subscription-Key` header only:
+  `/data/v1/get/C/{A|M}/HS?...` (at most 100,000 rows per call) and `/data/v1/getDA/C/{A|M}/HS?...`;
+- keyless: `/public/v1/preview/C/{A|M}/HS?...` (at most 500 rows per call) and `/public/v1/getDA/...`.
+
+Partition = one reporter and one period of one frequency (`type=C/freq=A/cl=HS/reporter=156/period=2010`).
+Its change stamp is the data availability (getDA) record of that reporter-period: `lastReleased` and
+`datasetCode` (a reporter-period with no release is not planned). Partitions whose stamp did not move are
+skipped by the runner, so a run with nothing new makes only the getDA calls.
+
+Calls: one call can carry several periods of one reporter and many partners. The planner estimates
+the rows of a call (partners x commodity codes x flows per period, bounded by getDA's `totalRecords`)
+and groups periods / splits partner lists so that no call is expected to reach the endpoint's row
+cap, and no URL reaches 4,096 characters. A call that still comes back capped (`count` or the number
+of rows equal to the cap) is split again (partner halves, then periods, then flows, then commodity
+codes) until no answer is capped: rows are never silently truncated. The capped answer itself is not
+loaded (it is a truncated subset of the split answers).
+
+Totals are `motCode=0`, `customsCode=C00`, `partner2Code=0`; those filters are sent unless
+`breakdowns = true`, and the three dimensions are kept as columns either way (breakdown rows stay in raw).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from dataclasses import dataclass, replace
+from urllib.parse import urlencode
+
+import polars as pl
+
+from extract.errors import BadResponse, SchemaDrift, SourceError
+from extract.http import parse_json
+from extract.settings import PROJECT_DIR
+from extract.sources.base import Context, Dataset, Fetched, ParseResult, Partition, Source, check_fields, conform
+
+log = logging.getLogger(__name__)
+
+HOST = "https://comtradeapi.un.org"
+KEY_ENV = "COMTRADE_API_KEY"
+KEY_HEADER = "Ocp-Apim-Subscription-Key"
+ENDPOINTS = {
+    # name: (data path, availability path, rows cap per call)
+    "data": ("/data/v1/get/C/{freq}/HS", "/data/v1/getDA/C/{freq}/HS", 100_000),
+    "preview": ("/public/v1/preview/C/{freq}/HS", "/public/v1/getDA/C/{freq}/HS", 500),
+}
+MAX_URL = 4096
+MAX_PERIODS_PER_CALL = 12
+ALL_FLOWS = ("M", "X", "RM", "RX")
+# Planning estimates (rows per call). Explicit codes with the totals filters give at most one row per
+# partner x commodity x flow x period; the rest are expectations, and a capped answer is split anyway.
+ALL_PARTNERS_ESTIMATE = 250  # partner areas when partnerCode is omitted
+FLOWS_ESTIMATE = 2  # when flowCode is omitted: M and X; RM/RX are rare
+BREAKDOWN_ESTIMATE = 4  # rows per total when motCode/customsCode/partner2Code breakdowns are asked for
+AGGREGATE_CMD_ESTIMATE = {"AG2": 97, "AG4": 1229, "AG6": 5613, "ALL": 7000}
+
+# (column, API field, dtype, kind) in the raw table's order; kind says how a JSON value is read.
+COLUMNS: list[tuple[str, str, pl.DataType, str]] = [
+    ("type_code", "typeCode", pl.String, "code"),
+    ("freq_code", "freqCode", pl.String, "code"),
+    ("ref_period_id", "refPeriodId", pl.Int32, "int"),
+    ("ref_year", "refYear", pl.Int32, "int"),
+    ("ref_month", "refMonth", pl.Int32, "int"),
+    ("period", "period", pl.String, "code"),
+    ("reporter_code", "reporterCode", pl.String, "code"),
+    ("reporter_iso", "reporterISO", pl.String, "code"),
+    ("reporter_desc", "reporterDesc", pl.String, "text"),
+    ("flow_code", "flowCode", pl.String, "code"),
+    ("flow_desc", "flowDesc", pl.String, "text"),
+    ("partner_code", "partnerCode", pl.String, "code"),
+    ("partner_iso", "partnerISO", pl.String, "code"),
+    ("partner_desc", "partnerDesc", pl.String, "text"),
+    ("partner2_code", "partner2Code", pl.String, "code"),
+    ("partner2_iso", "partner2ISO", pl.String, "code"),
+    ("partner2_desc", "partner2Desc", pl.String, "text"),
+    ("classification_code", "classificationCode", pl.String, "code"),
+    ("classification_search_code", "classificationSearchCode", pl.String, "code"),
+    ("is_original_classification", "isOriginalClassification", pl.Boolean, "bool"),
+    ("cmd_code", "cmdCode", pl.String, "code"),
+    ("cmd_desc", "cmdDesc", pl.String, "text"),
+    ("aggr_level", "aggrLevel", pl.Int32, "int"),
+    ("is_leaf", "isLeaf", pl.Boolean, "bool"),
+    ("customs_code", "customsCode", pl.String, "code"),
+    ("customs_desc", "customsDesc", pl.String, "text"),
+    ("mos_code", "mosCode", pl.String, "code"),
+    ("mot_code", "motCode", pl.String, "code"),
+    ("mot_desc", "motDesc", pl.String, "text"),
+    ("qty_unit_code", "qtyUnitCode", pl.String, "code"),
+    ("qty_unit_abbr", "qtyUnitAbbr", pl.String, "text"),
+    ("qty", "qty", pl.Float64, "float"),
+    ("is_qty_estimated", "isQtyEstimated", pl.Boolean, "bool"),
+    ("alt_qty_unit_code", "altQtyUnitCode", pl.String, "code"),
+    ("alt_qty_unit_abbr", "altQtyUnitAbbr", pl.String, "text"),
+    ("alt_qty", "altQty", pl.Float64, "float"),
+    ("is_alt_qty_estimated", "isAltQtyEstimated", pl.Boolean, "bool"),
+    ("net_wgt", "netWgt", pl.Float64, "float"),
+    ("is_net_wgt_estimated", "isNetWgtEstimated", pl.Boolean, "bool"),
+    ("gross_wgt", "grossWgt", pl.Float64, "float"),
+    ("is_gross_wgt_estimated", "isGrossWgtEstimated", pl.Boolean, "bool"),
+    ("cifvalue", "cifvalue", pl.Float64, "float"),
+    ("fobvalue", "fobvalue", pl.Float64, "float"),
+    ("primary_value", "primaryValue", pl.Float64, "float"),
+    ("legacy_estimation_flag", "legacyEstimationFlag", pl.Int32, "int"),
+    ("is_reported", "isReported", pl.Boolean, "bool"),
+    ("is_aggregate", "isAggregate", pl.Boolean, "bool"),
+]
+REQUIRED = ("refYear", "period", "reporterCode", "partnerCode", "flowCode", "cmdCode", "primaryValue")
+KNOWN = {field for _, field, _, _ in COLUMNS}
+DA_REQUIRED = ("reporterCode", "period", "lastReleased")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One data request: a reporter, some periods, and the filters (None = not sent: all of them)."""
+
+    freq: str
+    reporter: str
+    periods: tuple[str, ...]
+    partners: tuple[str, ...] | None
+    cmds: tuple[str, ...]
+    flows: tuple[str, ...] | None
+    breakdowns: bool
+    include_desc: bool = True
+
+    def params(self) -> dict[str, str]:
+        # Same keys as the Comtrade web client and comtradr send; the replay key sorts them anyway.
+        p = {"cmdCode": ",".join(self.cmds)}
+        if self.flows is not None:
+            p["flowCode"] = ",".join(self.flows)
+        if self.partners is not None:
+            p["partnerCode"] = ",".join(self.partners)
+        p["reporterCode"] = self.reporter
+        p["period"] = ",".join(self.periods)
+        if not self.breakdowns:
+            p.update(motCode="0", partner2Code="0", customsCode="C00")
+        if self.include_desc:
+            p["includeDesc"] = "TRUE"
+        return p
+
+    def estimate(self) -> int:
+        partners = len(self.partners) if self.partners is not None else ALL_PARTNERS_ESTIMATE
+        cmds = sum(AGGREGATE_CMD_ESTIMATE.get(c.upper(), 1) for c in self.cmds)
+        flows = len(self.flows) if self.flows is not None else FLOWS_ESTIMATE
+        per_period = partners * cmds * flows * (BREAKDOWN_ESTIMATE if self.breakdowns else 1)
+        return per_period * len(self.periods)
+
+    def split(self) -> list[Call]:
+        """Two or more smaller calls covering exactly this one, or [] when it cannot be split."""
+        if self.partners is not None and len(self.partners) > 1:
+            h = (len(self.partners) + 1) // 2
+            return [replace(self, partners=self.partners[:h]), replace(self, partners=self.partners[h:])]
+        if len(self.periods) > 1:
+            h = (len(self.periods) + 1) // 2
+            return [replace(self, periods=self.periods[:h]), replace(self, periods=self.periods[h:])]
+        if self.flows is None:
+            return [replace(self, flows=(f,)) for f in ALL_FLOWS]
+        if len(self.flows) > 1:
+            return [replace(self, flows=(f,)) for f in self.flows]
+        if len(self.cmds) > 1:
+            h = (len(self.cmds) + 1) // 2
+            return [replace(self, cmds=self.cmds[:h]), replace(self, cmds=self.cmds[h:])]
+        return []
+
+
+def _code(value) -> str | None:
+    """A code as text: 156 -> '156', 156.0 -> '156', ' R4 ' -> 'R4'."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise TypeError("boolean where a code was expected")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int | float | str):
+        return str(value).strip()
+    raise TypeError(f"{type(value).__name__} where a code was expected")
+
+
+def _series(source: str, where: str, column: str, field: str, dtype, kind: str, values: list) -> pl.Series:
+    try:
+        if kind in ("code", "text"):
+            values = [_code(v) if kind == "code" else (None if v is None else str(v)) for v in values]
+        elif kind in ("int", "float") and any(isinstance(v, bool) for v in values):
+            raise TypeError("boolean where a number was expected")
+        elif kind == "bool" and any(v is not None and not isinstance(v, bool) for v in values):
+            raise TypeError("non-boolean value")
+        return pl.Series(column, values, dtype=dtype, strict=True)
+    except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError) as exc:
+        raise SchemaDrift(source, where, f"field {field!r} does not fit {dtype}: {exc}", field=field) from None
+
+
+def envelope(source: str, where: str, obj) -> list[dict]:
+    """The rows of a Comtrade answer; an API error object raises BadResponse with its text."""
+    if not isinstance(obj, dict):
+        raise BadResponse(source, where, f"expected a JSON object with 'data', got {type(obj).__name__}")
+    error = obj.get("error")
+    if error:
+        text = error if isinstance(error, str) else json.dumps(error, sort_keys=True)
+        raise BadResponse(source, where, f"API error: {text}")
+    for key in ("statusCode", "message"):  # API Management errors carry no envelope
+        if key in obj and "data" not in obj:
+            raise BadResponse(source, where, f"API error: {json.dumps(obj, sort_keys=True)[:300]}")
+    if "data" not in obj:
+        raise SchemaDrift(source, where, "required field 'data' is missing", field="data")
+    data = obj["data"]
+    if data is None:
+        return []
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise SchemaDrift(source, where, "field 'data' is not a list of records", field="data")
+    return data
+
+
+def is_capped(obj: dict, rows: list[dict], cap: int) -> bool:
+    count = obj.get("count")
+    return len(rows) >= cap or (isinstance(count, int) and not isinstance(count, bool) and count >= cap)
+
+
+def period_codes(freq: str, first: int, last: int) -> list[str]:
+    if freq == "A":
+        return [str(y) for y in range(first, last + 1)]
+    return [f"{y}{m:02d}" for y in range(first, last + 1) for m in range(1, 13)]
+
+
+def area_codes() -> tuple[dict[str, str], dict[str, list[str]]]:
+    """ISO3 -> current Comtrade code (seeds/countries.csv) and ISO3 -> historical codes, oldest first."""
+    countries = pl.read_csv(PROJECT_DIR / "seeds" / "countries.csv", infer_schema=False)
+    current = {r["iso3"]: r["comtrade_code"] for r in countries.iter_rows(named=True) if r["comtrade_code"] is not None}
+    areas = pl.read_csv(PROJECT_DIR / "seeds" / "comtrade_areas.csv", infer_schema=False)
+    old = areas.filter(
+        pl.col("iso3").is_not_null() & (pl.col("is_current_code") == "false") & pl.col("exit_year").is_not_null()
+    ).sort(pl.col("exit_year").cast(pl.Int32), pl.col("comtrade_code").cast(pl.Int64))
+    historical: dict[str, list[str]] = {}
+    for r in old.iter_rows(named=True):
+        historical.setdefault(r["iso3"], []).append(r["comtrade_code"])
+    return current, historical
+
+
+class Comtrade(Source):
+    name = "comtrade"
+    datasets = {
+        "goods": Dataset(
+            "goods",
+            {column: dtype for column, _, dtype, _ in COLUMNS},
+            "UN Comtrade goods trade (HS) by reporter, partner, flow, commodity and period, as reported.",
+        )
+    }
+
+    def __init__(self, settings: dict | None = None):
+        super().__init__(settings)
+        self._cache: dict[tuple, list[Fetched]] = {}
+
+    # ------------------------------------------------------------------ settings
+
+    def _key(self) -> str | None:
+        return os.environ.get(KEY_ENV) or None
+
+    def _endpoint(self, ctx: Context) -> str:
+        choice = self.settings.get("endpoint", "auto")
+        if choice == "auto":
+            return "data" if self._key() else "preview"
+        if choice not in ENDPOINTS:
+            raise SourceError(self.name, "config", f"endpoint must be auto, data or preview, not {choice!r}")
+        live = getattr(ctx.config, "mode", "live") != "replay"
+        if choice == "data" and live and not self._key():
+            raise SourceError(self.name, "config", f"endpoint 'data' needs the {KEY_ENV} environment variable")
+        return choice
+
+    def _headers(self) -> dict[str, str] | None:
+        key = self._key()
+        return {KEY_HEADER: key} if key else None
+
+    def _codes(self) -> tuple[list[str], tuple[str, ...] | None]:
+        current, historical = area_codes()
+        reporters = []
+        for iso in self.settings.get("reporters", []):
+            if iso not in current:
+                raise SourceError(self.name, "config", f"reporter {iso!r} has no Comtrade code in seeds/countries.csv")
+            reporters.append(current[iso])
+        if not reporters:
+            raise SourceError(self.name, "config", "no reporters configured")
+        partners_iso = self.settings.get("partners")
+        if not partners_iso:
+            return reporters, None
+        partners: list[str] = []
+        for iso in partners_iso:
+            if iso == "WLD":
+                codes = ["0"]
+            elif iso in current:
+                codes = [*historical.get(iso, []), current[iso]] if self.settings.get("historical_codes") else []
+                codes = codes or [current[iso]]
+            else:
+                raise SourceError(self.name, "config", f"partner {iso!r} has no Comtrade partner code")
+            partners += [c for c in codes if c not in partners]
+        return reporters, tuple(partners)
+
+    # ------------------------------------------------------------------ plan
+
+    def plan(self, ctx: Context) -> list[Partition]:
+        endpoint = self._endpoint(ctx)
+        _, da_path, cap = ENDPOINTS[endpoint]
+        reporters, partners = self._codes()
+        years = self.settings.get("years")
+        if not years:
+            raise SourceError(self.name, "config", "years = [first, last] is required")
+        cmds = tuple(str(c) for c in self.settings.get("cmd_codes", ["TOTAL"]))
+        flows = tuple(self.settings["flows"]) if self.settings.get("flows") else None
+        breakdowns = bool(self.settings.get("breakdowns", False))
+        include_desc = bool(self.settings.get("include_desc", True))
+        partitions: list[Partition] = []
+        for freq in self.settings.get("frequencies", ["A"]):
+            if freq not in ("A", "M"):
+                raise SourceError(self.name, "config", f"frequency must be 'A' or 'M', not {freq!r}")
+            periods = period_codes(freq, years[0], years[1])
+            stamps = self._availability(ctx, HOST + da_path.format(freq=freq), reporters, periods)
+            for reporter in reporters:
+                released = [(p, stamps[(reporter, p)]) for p in periods if (reporter, p) in stamps]
+                missing = len(periods) - len(released)
+                if missing:
+                    log.info("[comtrade] %s/%s: %d period(s) not released yet, not planned", freq, reporter, missing)
+                base = Call(freq, reporter, (), partners, cmds, flows, breakdowns, include_desc)
+                for group, calls in self._group(base, released, cap, endpoint):
+                    for period in group:
+                        stamp, _ = stamps[(reporter, period)]
+                        partitions.append(
+                            Partition(
+                                self.name,
+                                "goods",
+                                f"type=C/freq={freq}/cl=HS/reporter={reporter}/period={period}",
+                                {
+                                    "freq": freq,
+                                    "reporter": reporter,
+                                    "period": period,
+                                    "endpoint": endpoint,
+                                    "cap": cap,
+                                    "calls": calls,
+                                },
+                                source_updated_at=stamp,
+                                period=period if freq == "A" else f"{period[:4]}-{period[4:]}",
+                            )
+                        )
+        return partitions
+
+    def _availability(
+        self, ctx: Context, url: str, reporters: list[str], periods: list[str]
+    ) -> dict[tuple[str, str], tuple[str, int | None]]:
+        """(reporter, period) -> (change stamp, totalRecords) from getDA, 12 periods per call."""
+        stamps: dict[tuple[str, str], list[str]] = {}
+        totals: dict[tuple[str, str], int] = {}
+        for i in range(0, len(periods), MAX_PERIODS_PER_CALL):
+            params = {"reporterCode": ",".join(reporters), "period": ",".join(periods[i : i + MAX_PERIODS_PER_CALL])}
+            resp = ctx.client.get(self.name, url, params=params, headers=self._headers())
+            for n, row in enumerate(envelope(self.name, resp.url, resp.json())):
+                check_fields(self.name, f"{resp.url} row {n}", row, DA_REQUIRED, row)
+                key = (_code(row["reporterCode"]), _code(row["period"]))
+                stamps.setdefault(key, []).append(f"{row['lastReleased']}|dataset={row.get('datasetCode')}")
+                if isinstance(row.get("totalRecords"), int):
+                    totals[key] = totals.get(key, 0) + row["totalRecords"]
+        return {k: (";".join(sorted(v)), totals.get(k)) for k, v in stamps.items()}
+
+    def _group(self, base: Call, released: list[tuple[str, tuple]], cap: int, endpoint: str):
+        """Group a reporter's periods into calls expected to stay under the cap and the URL limit."""
+
+        def estimate(call: Call) -> int:
+            bound = call.estimate()
+            totals = [released_totals.get(p) for p in call.periods]
+            if all(t is not None for t in totals):
+                bound = min(bound, sum(totals))
+            return bound
+
+        released_totals = {p: total for p, (_, total) in released}
+        groups: list[list[str]] = []
+        for period, _ in released:
+            if groups:
+                trial = replace(base, periods=(*groups[-1], period))
+                if len(trial.periods) <= MAX_PERIODS_PER_CALL and estimate(trial) < cap and self._fits(trial, endpoint):
+                    groups[-1].append(period)
+                    continue
+            groups.append([period])
+        for group in groups:
+            call = replace(base, periods=tuple(group))
+            pending, calls = [call], []
+            while pending:
+                c = pending.pop(0)
+                if (estimate(c) >= cap or not self._fits(c, endpoint)) and c.partners and len(c.partners) > 1:
+                    k = max(2, math.ceil(estimate(c) / (cap - 1)))
+                    size = math.ceil(len(c.partners) / k)
+                    pending[:0] = [
+                        replace(c, partners=c.partners[j : j + size]) for j in range(0, len(c.partners), size)
+                    ]
+                    continue
+                calls.append(c)
+            yield group, calls
+
+    @staticmethod
+    def _fits(call: Call, endpoint: str) -> bool:
+        return len(HOST + ENDPOINTS[endpoint][0].format(freq=call.freq) + "?" + urlencode(call.params())) < MAX_URL
+
+    # ------------------------------------------------------------------ fetch
+
+    def fetch(self, ctx: Context, partition: Partition) -> list[Fetched]:
+        p = partition.params
+        key = (p["endpoint"], tuple(p["calls"]))
+        if key not in self._cache:
+            # One group of periods answers several partitions: fetch it once per run.
+            self._cache.clear()
+            url = HOST + ENDPOINTS[p["endpoint"]][0].format(freq=p["freq"])
+            bodies: list[Fetched] = []
+            for call in p["calls"]:
+                bodies += self._get(ctx, url, call, p["cap"])
+            self._cache[key] = bodies
+        return self._cache[key]
+
+    def _get(self, ctx: Context, url: str, call: Call, cap: int) -> list[Fetched]:
+        resp = ctx.client.get(self.name, url, params=call.params(), headers=self._headers())
+        obj = resp.json()
+        rows = envelope(self.name, resp.url, obj)
+        if not is_capped(obj, rows, cap):
+            return [Fetched(resp.body, "json", resp.url)]
+        parts = call.split()
+        if not parts:
+            raise BadResponse(self.name, resp.url, f"answer capped at {cap} rows and the call cannot be split further")
+        log.info("[comtrade] %s: capped at %d rows, split into %d calls", resp.url, cap, len(parts))
+        out: list[Fetched] = []
+        for part in parts:
+            out += self._get(ctx, url, part, cap)
+        return out
+
+    # ------------------------------------------------------------------ parse
+
+    def parse(self, partition: Partition, bodies: list[Fetched]) -> ParseResult:
+        reporter = partition.params.get("reporter")
+        period = partition.params.get("period")
+        freq = partition.params.get("freq")
+        warnings: set[str] = set()
+        columns: dict[str, list] = {field: [] for _, field, _, _ in COLUMNS}
+        for body in bodies:
+            rows = envelope(self.name, body.url, parse_json(self.name, body.url, body.body))
+            unknown: set[str] = set()
+            for i, row in enumerate(rows):
+                check_fields(self.name, f"{body.url} row {i}", row, REQUIRED, KNOWN)
+                unknown |= set(row) - KNOWN
+                # A grouped call answers several partitions: keep this partition's rows.
+                if reporter is not None and (_code(row["reporterCode"]), _code(row["period"])) != (reporter, period):
+                    continue
+                if freq is not None and row.get("freqCode") not in (None, freq):
+                    continue
+                for field, values in columns.items():
+                    values.append(row.get(field))
+            warnings.update(check_fields(self.name, body.url, unknown, (), KNOWN))
+        frame = pl.DataFrame(
+            [
+                _series(self.name, partition.key, column, field, dtype, kind, columns[field])
+                for column, field, dtype, kind in COLUMNS
+            ]
+        )
+        schema = self.datasets["goods"].schema
+        return ParseResult(conform(self.name, partition.key, frame, schema), sorted(warnings))
