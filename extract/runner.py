@@ -47,7 +47,7 @@ def run_source(
     before = ctx.client.requests_made
     try:
         partitions = source.plan(ctx)
-    except TradeflowError as exc:
+    except (TradeflowError, OSError) as exc:
         run.errors.append(str(exc))
         ledger.record_failure(con, source.name, "*", "plan", run.run_id, str(exc))
         return
@@ -64,7 +64,7 @@ def run_source(
             progress(f"{source.name}/{p.dataset}/{p.key}")
         try:
             load_one(con, source, ctx, run, p, state.get((p.dataset, p.key)))
-        except TradeflowError as exc:
+        except (TradeflowError, OSError) as exc:
             run.partitions_failed += 1
             run.errors.append(str(exc))
             log.error("%s", exc)
