@@ -130,8 +130,9 @@ def _first_bad_column(frame: pl.DataFrame, schema: dict[str, pl.DataType]) -> st
     return None
 
 
-def file_fetched(path: Path) -> Fetched:
+def file_fetched(path: Path, source: str = "file") -> Fetched:
+    """A file drop's bytes, as a fetched body; a missing file is an error naming the source."""
     path = Path(path)
     if not path.exists():
-        raise SourceError("file", str(path), "file does not exist")
+        raise SourceError(source, str(path), "file does not exist")
     return Fetched(path.read_bytes(), path.suffix.lstrip(".") or "bin", f"file://{path}")

@@ -136,7 +136,7 @@ class WiiwFdi(Source):
         ]
 
     def fetch(self, ctx: Context, partition: Partition) -> list[Fetched]:
-        return [file_fetched(Path(partition.params["path"]))]
+        return [file_fetched(Path(partition.params["path"]), self.name)]
 
     def parse(self, partition: Partition, bodies: list[Fetched]) -> ParseResult:
         return parse_wiiw_csv(self.name, bodies[0].url, bodies[0].body, partition.dataset)

@@ -191,7 +191,7 @@ class WorldBank(Source):
 
     def fetch(self, ctx: Context, partition: Partition) -> list[Fetched]:
         if partition.dataset == "wdi_bulk":
-            return [file_fetched(Path(partition.params["path"]))]
+            return [file_fetched(Path(partition.params["path"]), self.name)]
         p = partition.params
         url = self.indicator_url(p["countries"], p["indicator"])
         bodies: list[Fetched] = []
