@@ -42,7 +42,7 @@ test: setup ## Run every test offline (pytest: Python tests and the dbt build on
 lint: setup ## ruff on Python, sqlfluff on the dbt models
 	$(BIN)/ruff check extract tests
 	$(BIN)/ruff format --check extract tests
-	$(BIN)/sqlfluff lint models tests/dbt macros
+	$(BIN)/sqlfluff lint models
 
 docs: setup ## Generate the dbt docs site offline into target/ (open target/index.html)
 	$(BIN)/tradeflow docs

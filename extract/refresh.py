@@ -24,7 +24,7 @@ from extract.dbt import DbtFailed, run_dbt
 from extract.errors import TradeflowError
 from extract.http import RedactingFilter, Redactor
 from extract.pipeline import extract
-from extract.settings import PROJECT_DIR
+from extract.settings import log_dir
 
 log = logging.getLogger("tradeflow")
 
@@ -38,6 +38,7 @@ class RefreshResult:
     steps: dict[str, float] = field(default_factory=dict)
     extract: dict = field(default_factory=dict)
     failing_tests: list[str] = field(default_factory=list)
+    recovered_stale_lock_from: int | None = None
     summary_path: str | None = None
 
     @property
@@ -112,12 +113,13 @@ def refresh(cfg: Config, published: Path, *, command: str = "refresh", keep: int
     layout = publish.Layout(Path(published))
     run_id = ledger.Run(command=command).run_id
     runs_dir = layout.published.with_name(layout.published.name + ".runs")
-    handler = setup_logging(PROJECT_DIR / "logs", run_id)
+    handler = setup_logging(log_dir(), run_id)
     result = RefreshResult(run_id=run_id, status="failed")
     lock = publish.RefreshLock(layout.lock)
     try:
         lock.acquire()
         if lock.recovered_from:
+            result.recovered_stale_lock_from = lock.recovered_from
             log.warning("took over a stale refresh lock left by pid %s", lock.recovered_from)
         t0 = time.monotonic()
         build = publish.new_build(layout, run_id)

@@ -17,6 +17,10 @@ def landing_dir() -> Path:
     return Path(os.environ.get("TRADEFLOW_LANDING", PROJECT_DIR / "landing"))
 
 
+def log_dir() -> Path:
+    return Path(os.environ.get("TRADEFLOW_LOG_DIR", PROJECT_DIR / "logs"))
+
+
 def dbt_env(db_path: Path | None = None) -> dict[str, str]:
     """Environment for every dbt call: root profiles.yml, no usage stats, no version check."""
     env = dict(os.environ)
