@@ -14,10 +14,11 @@ class ConfigError(TradeflowError):
 class SourceError(TradeflowError):
     """Something about one source's request, response or file was wrong."""
 
-    def __init__(self, source: str, where: str, what: str):
+    def __init__(self, source: str, where: str, what: str, status: int | None = None):
         self.source = source
         self.where = where
         self.what = what
+        self.status = status  # the HTTP status, where the error came from an HTTP answer
         super().__init__(f"[{source}] {where}: {what}")
 
 

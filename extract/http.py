@@ -326,7 +326,7 @@ class HttpClient:
         except RetryableStatus as exc:
             status = exc.response.status_code
             cls = RateLimited if status == 429 else BadResponse
-            raise cls(source, shown, f"HTTP {status} after {self.retry.attempts} attempts") from None
+            raise cls(source, shown, f"HTTP {status} after {self.retry.attempts} attempts", status=status) from None
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise SourceError(
                 source,
@@ -336,7 +336,7 @@ class HttpClient:
         result = Response(source, shown, resp.status_code, dict(resp.headers), self.redact.body(resp.content))
         if resp.status_code >= 400:
             snippet = self.redact(resp.content[:300].decode("utf-8", "replace"))
-            raise BadResponse(source, shown, f"HTTP {resp.status_code}: {snippet}")
+            raise BadResponse(source, shown, f"HTTP {resp.status_code}: {snippet}", status=resp.status_code)
         check_body(result, expect)
         return result
 
