@@ -1,0 +1,323 @@
+-- Every trade source in one shape: one row per source dataset, reporter, partner, product, flow and
+-- period, values as reported (USD or EUR). Conversion happens in int_trade_flows_converted.
+-- Only rows whose reporter and partner map to a code are kept; int_unmapped_country_codes lists the rest.
+with
+
+comtrade as (
+    select
+        partition_id,
+        'comtrade' as source,
+        'comtrade__goods' as source_dataset,
+        reporter_code,
+        partner_code,
+        product_code,
+        product_level,
+        flow,
+        frequency,
+        valuation,
+        'USD' as currency_original,
+        value_usd as value_usd_reported,
+        cast(null as double) as value_eur_reported,
+        net_weight_kg,
+        period_start,
+        _loaded_at
+    from {{ ref('stg_comtrade__trade_flows') }}
+    where is_total_breakdown
+),
+
+comext_api as (
+    select
+        partition_id,
+        'eurostat_comext' as source,
+        'eurostat_comext__sdmx' as source_dataset,
+        reporter_code,
+        partner_code,
+        product_code,
+        product_level,
+        flow,
+        frequency,
+        valuation,
+        'EUR' as currency_original,
+        cast(null as double) as value_usd_reported,
+        value_eur as value_eur_reported,
+        net_weight_kg,
+        period_start,
+        _loaded_at
+    from {{ ref('stg_eurostat_comext__sdmx_flows') }}
+),
+
+comext_web as (
+    select
+        partition_id,
+        'eurostat_comext_file' as source,
+        'eurostat_comext__web_export' as source_dataset,
+        reporter_code,
+        partner_code,
+        product_code,
+        product_level,
+        flow,
+        frequency,
+        valuation,
+        'EUR' as currency_original,
+        cast(null as double) as value_usd_reported,
+        value_eur as value_eur_reported,
+        cast(null as double) as net_weight_kg,
+        period_start,
+        _loaded_at
+    from {{ ref('stg_eurostat_comext__web_export_flows') }}
+),
+
+comext_cn8 as (
+    select
+        partition_id,
+        'eurostat_comext_file' as source,
+        'eurostat_comext__cn8_exports' as source_dataset,
+        reporter_code,
+        partner_code,
+        product_code,
+        product_level,
+        flow,
+        frequency,
+        valuation,
+        'EUR' as currency_original,
+        cast(null as double) as value_usd_reported,
+        value_eur as value_eur_reported,
+        cast(null as double) as net_weight_kg,
+        period_start,
+        _loaded_at
+    from {{ ref('stg_eurostat_comext__cn8_exports') }}
+),
+
+comext_hs6 as (
+    select
+        partition_id,
+        'eurostat_comext_file' as source,
+        'eurostat_comext__hs6_exports_eu27' as source_dataset,
+        reporter_code,
+        partner_code,
+        product_code,
+        product_level,
+        flow,
+        frequency,
+        valuation,
+        'EUR' as currency_original,
+        cast(null as double) as value_usd_reported,
+        value_eur as value_eur_reported,
+        cast(null as double) as net_weight_kg,
+        period_start,
+        _loaded_at
+    from {{ ref('stg_eurostat_comext__hs6_exports') }}
+),
+
+imf as (
+    select
+        partition_id,
+        'imf' as source,
+        'imf__imts' as source_dataset,
+        reporter_code,
+        partner_code,
+        product_code,
+        product_level,
+        flow,
+        frequency,
+        valuation,
+        'USD' as currency_original,
+        value_usd as value_usd_reported,
+        cast(null as double) as value_eur_reported,
+        cast(null as double) as net_weight_kg,
+        period_start,
+        _loaded_at
+    from {{ ref('stg_imf__trade_flows') }}
+),
+
+national_uzstat as (
+    select
+        partition_id,
+        'national' as source,
+        'national__uzstat' as source_dataset,
+        reporter_code,
+        partner_code,
+        'TOTAL' as product_code,
+        'TOTAL' as product_level,
+        flow,
+        frequency,
+        valuation,
+        'USD' as currency_original,
+        value_usd as value_usd_reported,
+        cast(null as double) as value_eur_reported,
+        cast(null as double) as net_weight_kg,
+        period_start,
+        _loaded_at
+    from {{ ref('stg_national__uzstat_flows') }}
+    where row_kind = 'country'
+),
+
+national_kg as (
+    select
+        partition_id,
+        'national' as source,
+        'national__kg_nsc' as source_dataset,
+        reporter_code,
+        partner_code,
+        'TOTAL' as product_code,
+        'TOTAL' as product_level,
+        flow,
+        frequency,
+        valuation,
+        'USD' as currency_original,
+        value_usd as value_usd_reported,
+        cast(null as double) as value_eur_reported,
+        cast(null as double) as net_weight_kg,
+        period_start,
+        _loaded_at
+    from {{ ref('stg_national__kg_nsc_flows') }}
+    where row_kind in ('country', 'total')
+),
+
+national_am as (
+    select
+        partition_id,
+        'national' as source,
+        'national__armstat' as source_dataset,
+        reporter_code,
+        partner_code,
+        'TOTAL' as product_code,
+        'TOTAL' as product_level,
+        flow,
+        frequency,
+        valuation,
+        'USD' as currency_original,
+        value_usd as value_usd_reported,
+        cast(null as double) as value_eur_reported,
+        cast(null as double) as net_weight_kg,
+        period_start,
+        _loaded_at
+    from {{ ref('stg_national__armstat_flows') }}
+    where row_kind = 'country' and (flow = 'export' or import_basis = 'origin')
+),
+
+unioned as (
+    select * from comtrade
+    union all
+    select * from comext_api
+    union all
+    select * from comext_web
+    union all
+    select * from comext_cn8
+    union all
+    select * from comext_hs6
+    union all
+    select * from imf
+    union all
+    select * from national_uzstat
+    union all
+    select * from national_kg
+    union all
+    select * from national_am
+),
+
+mapped as (
+    select *
+    from unioned
+    where
+        reporter_code is not null
+        and partner_code is not null
+        and flow is not null
+        and coalesce(value_usd_reported, value_eur_reported) is not null
+),
+
+-- Several source rows can map to one code (two labels of one country): add them up.
+summed as (
+    select
+        partition_id,
+        source,
+        source_dataset,
+        reporter_code,
+        partner_code,
+        product_code,
+        product_level,
+        flow,
+        frequency,
+        valuation,
+        currency_original,
+        sum(value_usd_reported) as value_usd_reported,
+        sum(value_eur_reported) as value_eur_reported,
+        sum(net_weight_kg) as net_weight_kg,
+        count(*) as source_rows,
+        period_start,
+        max(_loaded_at) as _loaded_at
+    from mapped
+    group by
+        partition_id, source, source_dataset, reporter_code, partner_code, product_code, product_level, flow,
+        frequency, valuation, currency_original, period_start
+),
+
+eu27_members as (
+    select iso3 from {{ ref('country_groups') }}
+    where group_code = 'eu27'
+),
+
+-- National statistics list every partner country: their EU27 total is the sum of the 27 members.
+national_eu27 as (
+    select
+        summed.partition_id,
+        summed.source,
+        summed.source_dataset || ':eu27_sum' as source_dataset,
+        summed.reporter_code,
+        'EU27' as partner_code,
+        summed.product_code,
+        summed.product_level,
+        summed.flow,
+        summed.frequency,
+        summed.valuation,
+        summed.currency_original,
+        sum(summed.value_usd_reported) as value_usd_reported,
+        sum(summed.value_eur_reported) as value_eur_reported,
+        sum(summed.net_weight_kg) as net_weight_kg,
+        sum(summed.source_rows) as source_rows,
+        summed.period_start,
+        max(summed._loaded_at) as _loaded_at
+    from summed
+    inner join eu27_members
+        on summed.partner_code = eu27_members.iso3
+    where summed.source = 'national'
+    group by
+        summed.partition_id, summed.source, summed.source_dataset, summed.reporter_code, summed.product_code,
+        summed.product_level, summed.flow, summed.frequency, summed.valuation, summed.currency_original,
+        summed.period_start
+),
+
+-- stat.uz publishes no world total: it is the sum of every partner row, 'Other countries' included.
+uzstat_world as (
+    select
+        partition_id,
+        'national' as source,
+        'national__uzstat:world_sum' as source_dataset,
+        reporter_code,
+        'WLD' as partner_code,
+        'TOTAL' as product_code,
+        'TOTAL' as product_level,
+        flow,
+        frequency,
+        valuation,
+        'USD' as currency_original,
+        sum(value_usd) as value_usd_reported,
+        cast(null as double) as value_eur_reported,
+        cast(null as double) as net_weight_kg,
+        count(*) as source_rows,
+        period_start,
+        max(_loaded_at) as _loaded_at
+    from {{ ref('stg_national__uzstat_flows') }}
+    where value_usd is not null
+    group by partition_id, reporter_code, flow, frequency, valuation, period_start
+),
+
+with_derived as (
+    select * from summed
+    union all
+    select * from national_eu27
+    union all
+    select * from uzstat_world
+)
+
+select * from with_derived

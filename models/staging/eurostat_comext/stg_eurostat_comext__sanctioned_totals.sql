@@ -1,0 +1,34 @@
+-- One row per EU member, partner and month: exports of every CN8 code under EU export bans, in EUR.
+with
+
+sanctioned as (
+    select * from {{ source('eurostat_comext', 'eurostat_comext__sanctioned_total') }}
+),
+
+geo as (
+    select distinct
+        geo_code,
+        iso3
+    from {{ ref('eurostat_geo_labels') }}
+    where iso3 is not null
+),
+
+renamed as (
+    select
+        'eurostat_comext__sanctioned_total/' || sanctioned._partition_key as partition_id,
+        reporter_geo.iso3 as reporter_code,
+        partner_geo.iso3 as partner_code,
+        sanctioned.reporter_iso2 as reporter_code_source,
+        sanctioned.partner_iso2 as partner_code_source,
+        'EU_BANNED' as product_scope,
+        sanctioned.value_eur,
+        cast(sanctioned.month || '-01' as date) as period_start,
+        sanctioned._loaded_at
+    from sanctioned
+    left join geo as reporter_geo
+        on sanctioned.reporter_iso2 = reporter_geo.geo_code
+    left join geo as partner_geo
+        on sanctioned.partner_iso2 = partner_geo.geo_code
+)
+
+select * from renamed

@@ -1,0 +1,28 @@
+-- One row per flow, import basis, partner and period (month, or year) of Armenia's statistics, in USD.
+-- Imports come twice, by country of origin and by country of consignment (import_basis).
+with
+
+armstat as (
+    select * from {{ source('national', 'national__armstat') }}
+),
+
+renamed as (
+    select
+        'national__armstat/' || _partition_key as partition_id,
+        reporter_iso3 as reporter_code,
+        partner_iso3 as partner_code,
+        reporter_iso3 as reporter_code_source,
+        partner_label_en as partner_code_source,
+        partner_label_en,
+        row_kind,
+        flow,
+        import_basis,
+        case when month is null then 'A' else 'M' end as frequency,
+        case flow when 'export' then 'FOB' else 'CIF' end as valuation,
+        value_thousand_usd * 1000 as value_usd,
+        make_date(year, coalesce(month, 1), 1) as period_start,
+        _loaded_at
+    from armstat
+)
+
+select * from renamed

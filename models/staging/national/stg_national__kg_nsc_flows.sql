@@ -1,0 +1,28 @@
+-- One row per flow, partner label and year of Kyrgyzstan's national statistics, in USD.
+-- The 'Total' row is the world (WLD); groups, regions and other areas stay unmapped.
+with
+
+kg_nsc as (
+    select * from {{ source('national', 'national__kg_nsc') }}
+),
+
+renamed as (
+    select
+        'national__kg_nsc/' || _partition_key as partition_id,
+        reporter_iso3 as reporter_code,
+        case when row_kind = 'total' then 'WLD' else partner_iso3 end as partner_code,
+        reporter_iso3 as reporter_code_source,
+        partner_label_en as partner_code_source,
+        partner_label_en,
+        row_kind,
+        flow,
+        'A' as frequency,
+        case flow when 'export' then 'FOB' else 'CIF' end as valuation,
+        footnote,
+        value_thousand_usd * 1000 as value_usd,
+        make_date(year, 1, 1) as period_start,
+        _loaded_at
+    from kg_nsc
+)
+
+select * from renamed
