@@ -105,7 +105,7 @@ def extract(sources, config_path, replay, record_to, summary_path) -> None:
         raise SystemExit(1)
 
 
-def _refresh(config_path: Path, command: str) -> None:
+def _refresh(config_path: Path, command: str):
     from extract.refresh import refresh
 
     cfg = load_config(config_path)
@@ -124,7 +124,7 @@ def _refresh(config_path: Path, command: str) -> None:
                    f"details in {result.summary_path} and logs/tradeflow.log)", err=True)
     else:
         click.echo(f"{result.reason}: {warehouse_path()} ({steps})")
-    raise SystemExit(result.exit_code)
+    return result
 
 
 @cli.command()
@@ -141,18 +141,27 @@ def refresh(config_path) -> None:
       tradeflow refresh                       # live sources, config/tradeflow.toml
       TRADEFLOW_DB=/srv/tradeflow/tradeflow.duckdb tradeflow refresh
     """
-    _refresh(config_path, "refresh")
+    raise SystemExit(_refresh(config_path, "refresh").exit_code)
 
 
 @cli.command()
 def demo() -> None:
     """The refresh over the bundled snapshot (replayed recordings and file drops), offline.
 
+    Ends with the headline table: EU27 exports to each transit country (and to Russia) as an index of
+    the 2019-2021 baseline, for all goods and the Common High Priority List.
+
     \b
     Example:
       tradeflow demo && tradeflow status
     """
-    _refresh(DEMO_CONFIG, "demo")
+    result = _refresh(DEMO_CONFIG, "demo")
+    if result.status != "failed":
+        from extract.report_table import rerouting_headline
+
+        click.echo()
+        click.echo(rerouting_headline(warehouse_path()))
+    raise SystemExit(result.exit_code)
 
 
 @cli.command()

@@ -1,0 +1,264 @@
+{#-
+    One row per measure, partner_code, product_scope, frequency and period_start: the series the
+    sanctions re-routing indicators compare with their baseline.
+      eu_exports             EU27 exports to the partner, EUR (scopes: all, chpl, chpl_tier_*, eu_banned,
+                             not_sanctioned = all - eu_banned)
+      transit_exports_to_ru  the partner's own exports to Russia, USD (scope all)
+      unrecorded_gap         EU27-reported exports to the partner minus the partner's reported imports
+                             from the EU27 brought from CIF to FOB, EUR (scope all)
+    Annual rows come from annual data where the source publishes them (months_covered = 12), otherwise
+    from the sum of the months available: `months_covered` and `last_month` say how complete they are.
+-#}
+with
+
+facts as (
+    select * from {{ ref('fct_trade_flows') }}
+    where product_level = 'TOTAL' and flow in ('export', 'import')
+),
+
+priorities as (
+    {%- for source_name in var('source_priority') %}
+        select '{{ source_name }}' as source, {{ loop.index }} as source_rank
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+ranked_facts as (
+    select
+        facts.*,
+        row_number() over (
+            partition by facts.reporter_code, facts.partner_code, facts.flow, facts.frequency, facts.period_start
+            order by coalesce(priorities.source_rank, 99), facts.source_dataset
+        ) as source_order
+    from facts
+    left join priorities
+        on facts.source = priorities.source
+),
+
+best_facts as (
+    select * from ranked_facts
+    where source_order = 1
+),
+
+eu27_members as (
+    select iso3 from {{ ref('country_groups') }}
+    where group_code = 'eu27'
+),
+
+chpl as (
+    select
+        hs6,
+        'chpl_tier_' || lower(replace(tier, '.', '')) as tier_scope
+    from {{ ref('chpl_products') }}
+),
+
+eu_all as (
+    select
+        partner_code,
+        'all' as product_scope,
+        frequency,
+        period_start,
+        value_eur as value,
+        net_weight_kg
+    from best_facts
+    where reporter_code = 'EU27' and flow = 'export'
+),
+
+eu_banned as (
+    select
+        banned.partner_code,
+        'eu_banned' as product_scope,
+        'M' as frequency,
+        banned.period_start,
+        sum(banned.value_eur) as value,
+        cast(null as double) as net_weight_kg
+    from {{ ref('stg_eurostat_comext__sanctioned_totals') }} as banned
+    inner join eu27_members
+        on banned.reporter_code = eu27_members.iso3
+    where banned.partner_code is not null
+    group by banned.partner_code, banned.period_start
+),
+
+eu_hs6 as (
+    select
+        hs2022.partner_code,
+        chpl.tier_scope,
+        hs2022.frequency,
+        hs2022.period_start,
+        hs2022.value_eur,
+        hs2022.net_weight_kg
+    from {{ ref('int_trade_flows_hs2022') }} as hs2022
+    inner join chpl
+        on hs2022.product_code_hs2022 = chpl.hs6
+    where hs2022.reporter_code = 'EU27' and hs2022.flow = 'export'
+),
+
+eu_chpl as (
+    select
+        partner_code,
+        'chpl' as product_scope,
+        frequency,
+        period_start,
+        sum(value_eur) as value,
+        sum(net_weight_kg) as net_weight_kg
+    from eu_hs6
+    group by partner_code, frequency, period_start
+),
+
+eu_chpl_tiers as (
+    select
+        partner_code,
+        tier_scope as product_scope,
+        frequency,
+        period_start,
+        sum(value_eur) as value,
+        sum(net_weight_kg) as net_weight_kg
+    from eu_hs6
+    group by partner_code, tier_scope, frequency, period_start
+),
+
+eu_not_sanctioned as (
+    select
+        eu_all.partner_code,
+        'not_sanctioned' as product_scope,
+        eu_all.frequency,
+        eu_all.period_start,
+        eu_all.value - eu_banned.value as value,
+        cast(null as double) as net_weight_kg
+    from eu_all
+    inner join eu_banned
+        on
+            eu_all.partner_code = eu_banned.partner_code
+            and eu_all.frequency = eu_banned.frequency
+            and eu_all.period_start = eu_banned.period_start
+),
+
+eu_exports as (
+    select 'eu_exports' as measure, * from eu_all
+    union all
+    select 'eu_exports' as measure, * from eu_banned
+    union all
+    select 'eu_exports' as measure, * from eu_chpl
+    union all
+    select 'eu_exports' as measure, * from eu_chpl_tiers
+    union all
+    select 'eu_exports' as measure, * from eu_not_sanctioned
+),
+
+transit_to_russia as (
+    select
+        'transit_exports_to_ru' as measure,
+        reporter_code as partner_code,
+        'all' as product_scope,
+        frequency,
+        period_start,
+        value_usd as value,
+        net_weight_kg
+    from best_facts
+    where partner_code = 'RUS' and flow = 'export'
+),
+
+imports_from_eu as (
+    select
+        reporter_code as partner_code,
+        frequency,
+        period_start,
+        value_eur / {{ var('cif_fob_factor') }} as value_fob_eur
+    from best_facts
+    where partner_code = 'EU27' and flow = 'import'
+),
+
+unrecorded_gap as (
+    select
+        'unrecorded_gap' as measure,
+        eu_all.partner_code,
+        'all' as product_scope,
+        eu_all.frequency,
+        eu_all.period_start,
+        eu_all.value - imports_from_eu.value_fob_eur as value,
+        cast(null as double) as net_weight_kg
+    from eu_all
+    inner join imports_from_eu
+        on
+            eu_all.partner_code = imports_from_eu.partner_code
+            and eu_all.frequency = imports_from_eu.frequency
+            and eu_all.period_start = imports_from_eu.period_start
+),
+
+all_series as (
+    select * from eu_exports
+    union all
+    select * from transit_to_russia
+    union all
+    select * from unrecorded_gap
+),
+
+monthly as (
+    select
+        measure,
+        partner_code,
+        product_scope,
+        frequency,
+        period_start,
+        value,
+        net_weight_kg,
+        1 as months_covered,
+        month(period_start) as last_month,
+        'monthly' as series_origin
+    from all_series
+    where frequency = 'M'
+),
+
+reported_annual as (
+    select
+        measure,
+        partner_code,
+        product_scope,
+        frequency,
+        period_start,
+        value,
+        net_weight_kg,
+        12 as months_covered,
+        12 as last_month,
+        'reported_annual' as series_origin
+    from all_series
+    where frequency = 'A'
+),
+
+summed_months as (
+    select
+        measure,
+        partner_code,
+        product_scope,
+        'A' as frequency,
+        make_date(year(period_start), 1, 1) as period_start,
+        sum(value) as value,
+        sum(net_weight_kg) as net_weight_kg,
+        count(*) as months_covered,
+        max(month(period_start)) as last_month,
+        'sum_of_months' as series_origin
+    from monthly
+    group by measure, partner_code, product_scope, make_date(year(period_start), 1, 1)
+),
+
+annual_from_months as (
+    select summed_months.*
+    from summed_months
+    left join reported_annual
+        on
+            summed_months.measure = reported_annual.measure
+            and summed_months.partner_code = reported_annual.partner_code
+            and summed_months.product_scope = reported_annual.product_scope
+            and summed_months.period_start = reported_annual.period_start
+    where reported_annual.measure is null
+),
+
+final as (
+    select * from monthly
+    union all
+    select * from reported_annual
+    union all
+    select * from annual_from_months
+)
+
+select * from final
