@@ -50,6 +50,22 @@ def ensure_table(con: duckdb.DuckDBPyConnection, source: str, dataset: Dataset) 
     return name
 
 
+def ensure_all_raw_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Create every registered source's raw tables (empty, with their declared schema) if missing.
+
+    dbt's staging views read every raw table; a source that is disabled or not yet loaded still has
+    its (empty) table, so the warehouse always builds.
+    """
+    from extract.sources import REGISTRY, source_class
+
+    ledger.ensure(con)
+    return [
+        ensure_table(con, name, dataset)
+        for name in REGISTRY
+        for dataset in source_class(name).datasets.values()
+    ]
+
+
 def load_partition(
     con: duckdb.DuckDBPyConnection,
     *,

@@ -12,6 +12,7 @@ import duckdb
 from extract import ledger
 from extract.config import Config
 from extract.http import HttpClient, make_client
+from extract.load import ensure_all_raw_tables
 from extract.runner import run_source
 from extract.settings import landing_dir
 from extract.sources import source_class
@@ -51,6 +52,7 @@ def extract(
     con = duckdb.connect(str(db_path))
     try:
         ledger.start_run(con, run)
+        ensure_all_raw_tables(con)
         for source in sources:
             run_source(con, source, ctx, run, progress=progress)
         run.requests_made = client.requests_made

@@ -23,6 +23,7 @@ from extract.config import Config
 from extract.dbt import DbtFailed, run_dbt
 from extract.errors import TradeflowError
 from extract.http import RedactingFilter, Redactor
+from extract.load import ensure_all_raw_tables
 from extract.pipeline import extract
 from extract.settings import log_dir
 
@@ -127,7 +128,12 @@ def refresh(cfg: Config, published: Path, *, command: str = "refresh", keep: int
         log.info("building %s from %s", build, (publish.current(layout) or {}).get("version", "nothing"))
 
         t0 = time.monotonic()
-        run = extract(cfg, ["all"], build, command=command, landing=landing) if cfg.enabled_sources() else None
+        if cfg.enabled_sources():
+            run = extract(cfg, ["all"], build, command=command, landing=landing)
+        else:
+            run = None
+            with duckdb.connect(str(build)) as con:
+                ensure_all_raw_tables(con)
         result.steps["extract"] = round(time.monotonic() - t0, 3)
         if run is not None:
             result.extract = run.summary()
