@@ -69,7 +69,7 @@ def test_kyrgyzstan_all_goods_2022_index_against_2019_2021(demo_con):
     assert row["excess_eur"] == pytest.approx(kg[2022] - baseline, abs=CENT)
     assert row["baseline_years"] == "2019-2021" and row["months_covered"] == 12
     # and the direct route: EU exports to Russia in the same year
-    ru = annual_eu27("Russia")
+    ru = annual_eu27("Russian Federation (Russia)")
     ru_baseline = (ru[2019] + ru[2020] + ru[2021]) / 3
     assert row["eu_exports_to_ru_index"] == pytest.approx(100 * ru[2022] / ru_baseline, abs=CENT)
     assert row["substitution_ratio"] == pytest.approx((kg[2022] - baseline) / (ru_baseline - ru[2022]), abs=1e-9)

@@ -26,7 +26,7 @@ monthly_baseline as (
         partner_code,
         product_scope,
         month(period_start) as calendar_month,
-        avg(value) as baseline,
+        {{ exact_avg('value') }} as baseline,
         min(year(period_start)) as first_year,
         max(year(period_start)) as last_year,
         count(*) as n_years
@@ -40,7 +40,7 @@ annual_baseline as (
         measure,
         partner_code,
         product_scope,
-        avg(value) as baseline,
+        {{ exact_avg('value') }} as baseline,
         min(year(period_start)) as first_year,
         max(year(period_start)) as last_year,
         count(*) as n_years
@@ -62,7 +62,7 @@ baseline_ytd_by_year as (
         baseline_window.product_scope,
         month_numbers.last_month,
         year(baseline_window.period_start) as year,
-        sum(baseline_window.value) as ytd_value,
+        {{ exact_sum('baseline_window.value') }} as ytd_value,
         count(*) as n_months
     from baseline_window
     inner join month_numbers
@@ -79,7 +79,7 @@ ytd_baseline as (
         partner_code,
         product_scope,
         last_month,
-        avg(ytd_value) as baseline,
+        {{ exact_avg('ytd_value') }} as baseline,
         min(year) as first_year,
         max(year) as last_year,
         count(*) as n_years

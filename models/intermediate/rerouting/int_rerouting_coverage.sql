@@ -42,7 +42,7 @@ monthly_legs as (
         case when hs6.reporter_code = 'EU27' then hs6.partner_code else hs6.reporter_code end as transit_code,
         hs6.product_code_hs2022 as product_code,
         hs6.period_start,
-        sum(hs6.value_eur) as value_eur
+        {{ exact_sum('hs6.value_eur') }} as value_eur
     from hs6
     inner join transit
         on (hs6.reporter_code = 'EU27' and hs6.partner_code = transit.transit_code)
@@ -57,7 +57,7 @@ annual_legs as (
         transit_code,
         product_code,
         make_date(year(period_start), 1, 1) as period_start,
-        sum(value_eur) as value_eur,
+        {{ exact_sum('value_eur') }} as value_eur,
         count(*) as n_months
     from monthly_legs
     group by leg, transit_code, product_code, make_date(year(period_start), 1, 1)
@@ -91,7 +91,7 @@ baselines as (
         product_code,
         frequency,
         case when frequency = 'M' then month(period_start) else 0 end as calendar_month,
-        avg(value_eur) as baseline_eur
+        {{ exact_avg('value_eur') }} as baseline_eur
     from legs
     where year(period_start) between {{ var('baseline_start_year') }} and {{ var('baseline_end_year') }}
     group by 1, 2, 3, 4, 5
@@ -153,7 +153,7 @@ final as (
         product_scope,
         frequency,
         count(*) as products_with_both_legs,
-        sum(matched_excess_eur) / nullif(sum(positive_eu_excess_eur), 0) as rerouting_coverage,
+        {{ exact_sum('matched_excess_eur') }} / nullif({{ exact_sum('positive_eu_excess_eur') }}, 0) as rerouting_coverage,
         period_start
     from scoped
     group by transit_code, product_scope, frequency, period_start

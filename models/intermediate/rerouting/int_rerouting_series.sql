@@ -70,7 +70,7 @@ eu_banned as (
         'eu_banned' as product_scope,
         'M' as frequency,
         banned.period_start,
-        sum(banned.value_eur) as value,
+        {{ exact_sum('banned.value_eur') }} as value,
         cast(null as double) as net_weight_kg
     from {{ ref('stg_eurostat_comext__sanctioned_totals') }} as banned
     inner join eu27_members
@@ -99,8 +99,8 @@ eu_chpl as (
         'chpl' as product_scope,
         frequency,
         period_start,
-        sum(value_eur) as value,
-        sum(net_weight_kg) as net_weight_kg
+        {{ exact_sum('value_eur') }} as value,
+        {{ exact_sum('net_weight_kg') }} as net_weight_kg
     from eu_hs6
     group by partner_code, frequency, period_start
 ),
@@ -111,8 +111,8 @@ eu_chpl_tiers as (
         tier_scope as product_scope,
         frequency,
         period_start,
-        sum(value_eur) as value,
-        sum(net_weight_kg) as net_weight_kg
+        {{ exact_sum('value_eur') }} as value,
+        {{ exact_sum('net_weight_kg') }} as net_weight_kg
     from eu_hs6
     group by partner_code, tier_scope, frequency, period_start
 ),
@@ -232,8 +232,8 @@ summed_months as (
         product_scope,
         'A' as frequency,
         make_date(year(period_start), 1, 1) as period_start,
-        sum(value) as value,
-        sum(net_weight_kg) as net_weight_kg,
+        {{ exact_sum('value') }} as value,
+        {{ exact_sum('net_weight_kg') }} as net_weight_kg,
         count(*) as months_covered,
         max(month(period_start)) as last_month,
         'sum_of_months' as series_origin

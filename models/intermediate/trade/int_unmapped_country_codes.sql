@@ -138,8 +138,8 @@ summarised as (
         coalesce(code_source, '(empty)') as code_source,
         coalesce(min(label), '') as label,
         count(*) as rows_left_out,
-        sum(value_usd) as value_usd_left_out,
-        sum(value_eur) as value_eur_left_out
+        {{ exact_sum('value_usd') }} as value_usd_left_out,
+        {{ exact_sum('value_eur') }} as value_eur_left_out
     from unioned
     group by source_dataset, role, coalesce(code_source, '(empty)')
 )

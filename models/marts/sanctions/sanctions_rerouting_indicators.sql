@@ -94,7 +94,7 @@ unit_value_baselines as (
         product_scope,
         frequency,
         month(period_start) as calendar_month,
-        avg(unit_value_eur_per_kg) as baseline_unit_value
+        {{ exact_avg('unit_value_eur_per_kg') }} as baseline_unit_value
     from unit_values
     where year(period_start) between {{ var('baseline_start_year') }} and {{ var('baseline_end_year') }}
     group by partner_code, product_scope, frequency, month(period_start)

@@ -28,7 +28,7 @@ monthly as (
         hs6.product_code_hs2022 as product_code,
         year(hs6.period_start) as year,
         month(hs6.period_start) as month,
-        sum(hs6.value_eur) as value_eur
+        {{ exact_sum('hs6.value_eur') }} as value_eur
     from hs6
     inner join transit
         on hs6.partner_code = transit.transit_code
@@ -53,7 +53,7 @@ yearly as (
         monthly.year,
         coverage.months_covered,
         coverage.last_month,
-        sum(monthly.value_eur) as eu_exports_eur
+        {{ exact_sum('monthly.value_eur') }} as eu_exports_eur
     from monthly
     inner join coverage
         on monthly.transit_code = coverage.transit_code and monthly.year = coverage.year
@@ -66,7 +66,7 @@ baseline_by_year as (
         current_year.product_code,
         current_year.year,
         monthly.year as baseline_year,
-        sum(monthly.value_eur) as ytd_value_eur
+        {{ exact_sum('monthly.value_eur') }} as ytd_value_eur
     from yearly as current_year
     inner join monthly
         on
@@ -94,7 +94,7 @@ baselines as (
         baseline_by_year.product_code,
         baseline_by_year.year,
         -- a year without the product counts as zero: the mean is over every baseline year with data
-        sum(baseline_by_year.ytd_value_eur) / max(available_baseline_years.n_years) as baseline_eur
+        {{ exact_sum('baseline_by_year.ytd_value_eur') }} / max(available_baseline_years.n_years) as baseline_eur
     from baseline_by_year
     inner join available_baseline_years
         on baseline_by_year.transit_code = available_baseline_years.transit_code
