@@ -12,7 +12,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
 
-.PHONY: help setup demo run test lint docs clean seeds
+.PHONY: help setup demo run test lint docs clean seeds report
 
 help: ## List the targets
 	@echo "tradeflow: trade-flow data warehouse (Russia, Central Asia, EU, sanctions re-routing)"
@@ -30,8 +30,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-demo: setup ## Build the warehouse from the bundled snapshot (offline) into warehouse/tradeflow.duckdb
+demo: setup ## Build the warehouse from the bundled snapshot (offline) into warehouse/tradeflow.duckdb, then the report
 	$(BIN)/tradeflow demo
+	$(BIN)/tradeflow report
+
+report: setup ## Write the HTML report of the marts (reports/index.html; opens offline in a browser)
+	$(BIN)/tradeflow report
 
 run: setup ## Nightly refresh against the live sources (needs network; API keys from the environment)
 	$(BIN)/tradeflow refresh

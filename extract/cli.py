@@ -215,6 +215,33 @@ def rollback() -> None:
 
 
 @cli.command()
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=PROJECT_DIR / "reports" / "index.html",
+    show_default=True,
+    help="Where to write the HTML report.",
+)
+def report(out_path) -> None:
+    """Write a self-contained HTML report of the warehouse's marts (charts, viewable offline).
+
+    EU exports to the transit countries against EU exports to Russia (annual and monthly, with the EU
+    sanctions packages), Russia-Central Asia trade by partner, EU vs Russia vs China FDI in Central Asia,
+    and the top re-routed products. Reads the warehouse (TRADEFLOW_DB) read-only.
+
+    \b
+    Examples:
+      tradeflow report                              # reports/index.html
+      tradeflow report --out /tmp/tradeflow.html && xdg-open /tmp/tradeflow.html
+    """
+    from extract.report import build_report
+
+    path = build_report(warehouse_path(), out_path)
+    click.echo(f"report: {path}")
+
+
+@cli.command()
 def docs() -> None:
     """Generate the dbt docs site offline (target/index.html)."""
     run_dbt(["docs", "generate"], db_path=warehouse_path())

@@ -260,3 +260,28 @@ def test_rollback_republishes_the_previous_version(tmp_path, reference_run):
     assert marts_snapshot(db) == reference_run["old_marts"]
     status = json.loads(run_tradeflow("status", "--json", env={"TRADEFLOW_DB": str(db)}).stdout)
     assert status["version"]["version"] == reference_run["old_version"]
+
+
+def test_a_refresh_whose_data_tests_fail_publishes_nothing(tmp_path, reference_run):
+    """The same Comext export dropped twice under two names: every flow appears twice, the grain test of
+    fct_trade_flows fails, and the previous version stays published."""
+    root = tmp_path / "wh"
+    clone_tree(reference_run["old_tree"], root)
+    db = root / "tradeflow.duckdb"
+    data = tomllib.loads(DEMO.read_text())
+    original = next(Path(f) for f in data["sources"]["eurostat_comext"]["files"] if "exports_to_KZ" in f)
+    duplicate = tmp_path / "drop" / "eu_member_exports_to_KZ_monthly_2019-2024_copy.csv"
+    duplicate.parent.mkdir()
+    duplicate.write_bytes((PROJECT_DIR / original).read_bytes())
+    data["sources"]["eurostat_comext"]["files"].append(str(duplicate))
+    config = tmp_path / "dup.toml"
+    config.write_text(toml_dump(data))
+
+    result = refresh(root, config, check=False)
+    assert result.returncode == 1
+    assert "refresh failed: dbt build failed" in result.stderr
+    assert "unique_combination_fct_trade_flows" in result.stderr  # the failing test is named
+    assert "the last good warehouse stays published" in result.stderr
+    assert version_of(db) == reference_run["old_version"]
+    assert marts_snapshot(db) == reference_run["old_marts"]
+    assert not list((root / "tradeflow.duckdb.builds").glob("*.duckdb"))  # the failed build is gone

@@ -1,0 +1,305 @@
+"""`tradeflow report`: the HTML report of the demo warehouse, opened in a real (headless) Chromium.
+
+The report must be self-contained (no script or stylesheet fetched from the network), run without a script error,
+and every chart must render: each Vega view produces an SVG whose data marks are counted against the warehouse.
+A screenshot of the whole page goes to the test's tmp dir and to reports/screenshot.png.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from extract.report import TOP_PRODUCTS_PER_COUNTRY, build_report
+from tests.conftest import PROJECT_DIR, run_tradeflow
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHART_KEYS = [
+    "rerouting_annual",
+    "rerouting_monthly",
+    "russia_central_asia_trade",
+    "eu_investment_central_asia",
+    "top_rerouted_products",
+]
+SCREENSHOT_COPY = PROJECT_DIR / "reports" / "screenshot.png"
+
+
+# ------------------------------------------------------------------------------------------------ the browser
+
+
+def _apt_install() -> str | None:
+    """Install chromium and chromium-driver with apt; None when done, else why not."""
+    if shutil.which("apt-get") is None:
+        return "apt-get is not available"
+    if os.geteuid() != 0:
+        return "not root, cannot apt-get install"
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    cmd = ["apt-get", "install", "-y", "--no-install-recommends", "chromium", "chromium-driver"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        subprocess.run(["apt-get", "update"], capture_output=True, text=True, env=env, check=False)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        return f"apt-get install chromium chromium-driver failed: {proc.stderr.strip()[-500:]}"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium driven by selenium through /usr/bin/chromedriver (installed with apt when missing)."""
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[dev]')")
+    from selenium.webdriver.chrome.service import Service
+
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        why = _apt_install()
+        if why or not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+            pytest.skip(
+                f"Chromium is needed to test the report in a browser and could not be installed: "
+                f"{why or 'apt-get ran but /usr/bin/chromium or /usr/bin/chromedriver is missing'}"
+            )
+    profile = tempfile.mkdtemp(prefix="tradeflow-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,1000",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _wait_for_charts(driver, timeout: float = 60.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = driver.execute_script("return window.__tradeflowReport || null")
+        if state and state.get("done"):
+            return state
+        time.sleep(0.25)
+    raise AssertionError(f"the charts did not finish rendering within {timeout:.0f}s: {state}")
+
+
+MARK_COUNTS_JS = """
+const out = {};
+for (const el of document.querySelectorAll('div.chart[data-chart]')) {
+  const svg = el.querySelector('svg');
+  const count = (sel) => svg ? svg.querySelectorAll(sel).length : 0;
+  out[el.dataset.chart] = {
+    svg: !!svg,
+    width: svg ? svg.getBoundingClientRect().width : 0,
+    height: svg ? svg.getBoundingClientRect().height : 0,
+    lines: count('g.mark-line.role-mark > path'),
+    symbols: count('g.mark-symbol.role-mark > path'),
+    rects: count('g.mark-rect.role-mark > path'),
+    rules: count('g.mark-rule.role-mark > line'),
+    texts: count('g.mark-text.role-mark > text'),
+    title: svg ? Array.from(svg.querySelectorAll('g.role-title text')).map(t => t.textContent).join(' | ') : '',
+    axisTitles: svg ? Array.from(svg.querySelectorAll('g.role-axis-title text')).map(t => t.textContent) : [],
+  };
+}
+return out;
+"""
+
+
+# --------------------------------------------------------------------------------------------------- helpers
+
+
+class _ExternalRefs(HTMLParser):
+    """Collects src/href attributes of script, link, img and iframe tags that point to the network."""
+
+    def __init__(self):
+        super().__init__()
+        self.external: list[str] = []
+        self.scripts = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            self.scripts += 1
+        if tag in {"script", "link", "img", "iframe"}:
+            for name, value in attrs:
+                if name in {"src", "href"} and value and re.match(r"^(https?:)?//", value.strip(), re.I):
+                    self.external.append(f"<{tag} {name}={value}>")
+
+
+def _expected(db: Path) -> dict:
+    """What the charts must show, computed from the warehouse independently of the report code."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        one = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
+        annual_panels = one("""select count(distinct transit_code) from marts.sanctions_rerouting_indicators
+                               where product_scope = 'all' and frequency = 'A' and index_vs_baseline is not null""")
+        annual_points = one("""select count(*) + count(eu_exports_to_ru_index) from marts.sanctions_rerouting_indicators
+                               where product_scope = 'all' and frequency = 'A' and index_vs_baseline is not null""")
+        monthly_countries = one("""select count(distinct transit_code) from marts.sanctions_rerouting_indicators
+                                   where product_scope = 'all' and frequency = 'M'""")
+        package_months = one(
+            """with m as (select min(period_start) lo, max(period_start) hi from marts.sanctions_rerouting_indicators
+                          where product_scope = 'all' and frequency = 'M')
+               select count(distinct date_trunc('month', event_date)) from reference.events, m
+               where kind = 'eu_sanctions_package' and event_date >= m.lo and event_date < m.hi + interval 1 month"""
+        )
+        rca_series = one("""select count(distinct (country_code, direction, partner_code, is_mirror))
+                            from marts.russia_central_asia_trade
+                            where frequency = 'A' and partner_code in ('RUS', 'CHN', 'EU27', 'TUR', 'USA')""")
+        rca_points = one("""select count(*) from marts.russia_central_asia_trade
+                            where frequency = 'A' and partner_code in ('RUS', 'CHN', 'EU27', 'TUR', 'USA')""")
+        fdi_investors = one("""select count(distinct investor_code) from marts.eu_investment_central_asia
+                               where source = 'wiiw' and measure = 'fdi_inward_stock'
+                                 and investor_code in ('EU27', 'RUS', 'CHN', 'USA', 'TUR')""")
+        fdi_hosts_pct = one("""select count(distinct host_code) from marts.eu_investment_central_asia
+                               where source = 'worldbank' and measure = 'fdi_pct_gdp'""")
+        top_bars = one(f"""select count(*) from marts.top_rerouted_products
+                           where year = (select max(year) from marts.top_rerouted_products)
+                             and (excess_rank <= {TOP_PRODUCTS_PER_COUNTRY} or is_chpl)""")
+        top_chpl = one("""select count(*) from marts.top_rerouted_products
+                          where year = (select max(year) from marts.top_rerouted_products) and is_chpl""")
+        version = one("select version from ops.builds order by built_at desc limit 1")
+    finally:
+        con.close()
+    return locals()
+
+
+# ------------------------------------------------------------------------------------------------------ tests
+
+
+@pytest.fixture(scope="module")
+def report(demo_warehouse, tmp_path_factory) -> Path:
+    return build_report(demo_warehouse, tmp_path_factory.mktemp("report") / "index.html")
+
+
+def test_report_is_self_contained_and_says_what_it_is(report, demo_warehouse):
+    text = report.read_text(encoding="utf-8")
+    refs = _ExternalRefs()
+    refs.feed(text)
+    assert refs.external == [], f"the report loads from the network: {refs.external}"
+    assert refs.scripts >= 2  # the inlined bundle and the charts
+    assert "vegaEmbed" in text and len(text) > 500_000, "the Vega bundle is not inlined"
+    exp = _expected(demo_warehouse)
+    assert exp["version"] in text
+    for words in (
+        "Mirror data",
+        "CIF/FOB",
+        "Constructed fixtures",
+        "Eurostat Comext",
+        "National Bank of Kazakhstan",
+        "World Bank",
+        "national statistics offices",
+        "marts.sanctions_rerouting_indicators",
+        "marts.russia_central_asia_trade",
+        "marts.eu_investment_central_asia",
+        "marts.top_rerouted_products",
+    ):
+        assert words in text, words
+    assert text.count('class="chart" id=') == len(CHART_KEYS)
+    assert "data-chart-missing=" not in text
+
+
+def test_report_renders_every_chart_in_chromium(report, demo_warehouse, browser, tmp_path):
+    exp = _expected(demo_warehouse)
+    browser.get(report.resolve().as_uri())
+    state = _wait_for_charts(browser)
+    logs = browser.get_log("browser")
+    errors = [entry["message"] for entry in logs if entry["level"] in ("SEVERE", "ERROR")]
+    assert errors == [], f"script errors in the browser: {errors}"
+    assert state["errors"] == [], state["errors"]
+    assert sorted(state["rendered"]) == sorted(f"chart-{k}" for k in CHART_KEYS)
+
+    marks = browser.execute_script(MARK_COUNTS_JS)
+    assert sorted(marks) == sorted(CHART_KEYS)
+    for key, m in marks.items():
+        assert m["svg"] and m["width"] > 300 and m["height"] > 200, (key, m)
+        assert m["title"], f"{key} has no title"
+        assert m["axisTitles"] and all(m["axisTitles"]), f"{key} has unlabelled axes: {m}"
+
+    annual = marks["rerouting_annual"]
+    # one line per series per panel (the country's and Russia's), one point per row, one baseline rule per panel
+    assert annual["lines"] == 2 * exp["annual_panels"], annual
+    assert annual["symbols"] == exp["annual_points"], annual
+    assert annual["rules"] == exp["annual_panels"], annual
+    assert "Index, 2019–2021 = 100" in annual["axisTitles"]
+
+    monthly = marks["rerouting_monthly"]
+    assert monthly["lines"] == exp["monthly_countries"] + 1, monthly  # + EU27 exports to Russia
+    assert exp["package_months"] >= 10
+    assert monthly["rules"] == exp["package_months"] + 1, monthly  # + the baseline at 100
+    assert monthly["texts"] == exp["package_months"], monthly
+
+    rca = marks["russia_central_asia_trade"]
+    assert rca["lines"] == exp["rca_series"], rca
+    assert rca["symbols"] == exp["rca_points"], rca
+    assert "USD million" in rca["axisTitles"]
+
+    fdi = marks["eu_investment_central_asia"]
+    assert fdi["lines"] == exp["fdi_investors"] + exp["fdi_hosts_pct"], fdi
+    assert exp["fdi_investors"] == 5
+    assert "Inward FDI stock, EUR billion" in fdi["axisTitles"]
+
+    top = marks["top_rerouted_products"]
+    assert top["rects"] == exp["top_bars"], top
+    assert exp["top_chpl"] > 0
+    assert any("EUR million" in t for t in top["axisTitles"])
+
+    # the monthly chart marks the sanctions packages: its tooltips name them
+    page_text = browser.find_element("tag name", "body").text
+    assert "tradeflow report" in page_text and exp["version"] in page_text
+
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(1280, height + 40)
+    time.sleep(0.5)
+    shot = tmp_path / "report.png"
+    assert browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 50_000
+    SCREENSHOT_COPY.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shot, SCREENSHOT_COPY)
+
+
+def test_report_says_so_when_a_mart_is_missing(demo_warehouse, tmp_path):
+    db = tmp_path / "no_rca.duckdb"
+    shutil.copyfile(demo_warehouse, db)
+    con = duckdb.connect(str(db))
+    con.execute("drop table marts.russia_central_asia_trade")
+    con.execute("delete from marts.top_rerouted_products")
+    con.close()
+    text = build_report(db, tmp_path / "index.html").read_text(encoding="utf-8")
+    assert 'data-chart-missing="russia_central_asia_trade"' in text
+    assert "marts.russia_central_asia_trade is missing in this warehouse" in text
+    assert 'data-chart-missing="top_rerouted_products"' in text
+    assert "marts.top_rerouted_products is empty in this warehouse" in text
+    assert text.count('class="chart" id=') == len(CHART_KEYS) - 2
+
+
+def test_report_command(demo_warehouse, tmp_path):
+    out = tmp_path / "cli" / "report.html"
+    proc = run_tradeflow("report", "--out", str(out), env={"TRADEFLOW_DB": str(demo_warehouse)})
+    assert out.exists() and out.stat().st_size > 500_000
+    assert str(out) in proc.stdout
+    helptext = run_tradeflow("report", "--help").stdout
+    assert "--out" in helptext and "Example" in helptext
