@@ -243,8 +243,25 @@ def report(out_path) -> None:
 
 @cli.command()
 def docs() -> None:
-    """Generate the dbt docs site offline (target/index.html)."""
-    run_dbt(["docs", "generate"], db_path=warehouse_path())
+    """Generate the dbt docs site offline (target/index.html): lineage, every model and column.
+
+    Runs on a private copy of the published warehouse, so readers are never locked out.
+
+    \b
+    Example:
+      tradeflow docs && python -m http.server -d target 8080   # then open http://localhost:8080
+    """
+    import shutil
+    import tempfile
+
+    published = warehouse_path()
+    if not published.exists():
+        raise TradeflowError(f"no warehouse at {published}: run `tradeflow demo` or `tradeflow refresh` first")
+    with tempfile.TemporaryDirectory(prefix="tradeflow-docs-") as tmp:
+        copy = Path(tmp) / "tradeflow.duckdb"
+        shutil.copyfile(published, copy)
+        run_dbt(["docs", "generate"], db_path=copy, capture=True)
+    click.echo(f"docs site: {PROJECT_DIR / 'target' / 'index.html'}")
 
 
 def main() -> None:

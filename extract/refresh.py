@@ -7,6 +7,7 @@ extract/publish.py). A refresh whose dbt tests fail publishes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import logging.handlers
@@ -25,7 +26,7 @@ from extract.errors import TradeflowError
 from extract.http import RedactingFilter, Redactor
 from extract.load import ensure_all_raw_tables
 from extract.pipeline import extract
-from extract.settings import log_dir
+from extract.settings import PROJECT_DIR, log_dir
 
 log = logging.getLogger("tradeflow")
 
@@ -39,6 +40,7 @@ class RefreshResult:
     steps: dict[str, float] = field(default_factory=dict)
     extract: dict = field(default_factory=dict)
     failing_tests: list[str] = field(default_factory=list)
+    full_refresh: bool = False
     recovered_stale_lock_from: int | None = None
     summary_path: str | None = None
 
@@ -90,6 +92,41 @@ def export_parquet(db: Path, out_dir: Path) -> list[str]:
     return tables
 
 
+def project_fingerprint() -> str:
+    """A hash of everything dbt builds from: models, macros, seeds, tests and the project file.
+
+    When it differs from the published build's, incremental models cannot be trusted to reflect the
+    new code, so the refresh runs `dbt build --full-refresh`.
+    """
+    digest = hashlib.sha256()
+    for folder in ("models", "macros", "seeds", "tests/dbt"):
+        for path in sorted((PROJECT_DIR / folder).rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(PROJECT_DIR)).encode())
+                digest.update(path.read_bytes())
+    digest.update((PROJECT_DIR / "dbt_project.yml").read_bytes())
+    return digest.hexdigest()
+
+
+def previous_fingerprint(db: Path) -> str | None:
+    if not db.exists():
+        return None
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        has = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'ops' and table_name = 'builds'"
+        ).fetchone()[0]
+        if not has:
+            return None
+        cols = [r[0] for r in con.execute("select column_name from (describe ops.builds)").fetchall()]
+        if "project_fingerprint" not in cols:
+            return None
+        row = con.execute("select project_fingerprint from ops.builds order by built_at desc limit 1").fetchone()
+        return row[0] if row else None
+    finally:
+        con.close()
+
+
 def _record_build(db: Path, result: RefreshResult, cfg: Config) -> None:
     con = duckdb.connect(str(db))
     try:
@@ -99,10 +136,14 @@ def _record_build(db: Path, result: RefreshResult, cfg: Config) -> None:
                    version varchar primary key, run_id varchar, built_at timestamp, config varchar,
                    steps varchar, extract varchar)"""
         )
+        con.execute("alter table ops.builds add column if not exists project_fingerprint varchar")
+        con.execute("alter table ops.builds add column if not exists full_refresh boolean")
         con.execute(
-            "insert or replace into ops.builds values (?, ?, ?, ?, ?, ?)",
+            """insert or replace into ops.builds
+               (version, run_id, built_at, config, steps, extract, project_fingerprint, full_refresh)
+               values (?, ?, ?, ?, ?, ?, ?, ?)""",
             [result.run_id, result.run_id, ledger.utcnow(), str(cfg.path), json.dumps(result.steps),
-             json.dumps(result.extract, default=str)],
+             json.dumps(result.extract, default=str), project_fingerprint(), result.full_refresh],
         )
         con.execute("checkpoint")
     finally:
@@ -143,8 +184,13 @@ def refresh(cfg: Config, published: Path, *, command: str = "refresh", keep: int
 
         t0 = time.monotonic()
         target = layout.builds / f"{run_id}.target"
+        # new model code: incremental models are rebuilt from scratch once
+        result.full_refresh = previous_fingerprint(build) != project_fingerprint()
+        if result.full_refresh:
+            log.info("the dbt project changed since the published build: dbt build --full-refresh")
         try:
-            run_dbt(["build"], db_path=build, capture=True, target_path=target)
+            run_dbt(["build", *(["--full-refresh"] if result.full_refresh else [])], db_path=build, capture=True,
+                    target_path=target)
         except DbtFailed as exc:
             result.failing_tests = exc.failures
             raise

@@ -45,8 +45,9 @@ monthly_legs as (
         {{ exact_sum('hs6.value_eur') }} as value_eur
     from hs6
     inner join transit
-        on (hs6.reporter_code = 'EU27' and hs6.partner_code = transit.transit_code)
-        or (hs6.reporter_code = transit.transit_code and hs6.partner_code = 'RUS')
+        on
+            (hs6.reporter_code = 'EU27' and hs6.partner_code = transit.transit_code)
+            or (hs6.reporter_code = transit.transit_code and hs6.partner_code = 'RUS')
     where hs6.frequency = 'M'
     group by 1, 2, 3, 4
 ),
@@ -153,7 +154,8 @@ final as (
         product_scope,
         frequency,
         count(*) as products_with_both_legs,
-        {{ exact_sum('matched_excess_eur') }} / nullif({{ exact_sum('positive_eu_excess_eur') }}, 0) as rerouting_coverage,
+        {{ exact_sum('matched_excess_eur') }}
+        / nullif({{ exact_sum('positive_eu_excess_eur') }}, 0) as rerouting_coverage,
         period_start
     from scoped
     group by transit_code, product_scope, frequency, period_start

@@ -18,7 +18,9 @@ facts as (
 
 priorities as (
     {%- for source_name in var('source_priority') %}
-        select '{{ source_name }}' as source, {{ loop.index }} as source_rank
+        select
+            '{{ source_name }}' as source,
+            {{ loop.index }} as source_rank
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
@@ -134,15 +136,30 @@ eu_not_sanctioned as (
 ),
 
 eu_exports as (
-    select 'eu_exports' as measure, * from eu_all
+    select
+        'eu_exports' as measure,
+        *
+    from eu_all
     union all
-    select 'eu_exports' as measure, * from eu_banned
+    select
+        'eu_exports' as measure,
+        *
+    from eu_banned
     union all
-    select 'eu_exports' as measure, * from eu_chpl
+    select
+        'eu_exports' as measure,
+        *
+    from eu_chpl
     union all
-    select 'eu_exports' as measure, * from eu_chpl_tiers
+    select
+        'eu_exports' as measure,
+        *
+    from eu_chpl_tiers
     union all
-    select 'eu_exports' as measure, * from eu_not_sanctioned
+    select
+        'eu_exports' as measure,
+        *
+    from eu_not_sanctioned
 ),
 
 transit_to_russia as (

@@ -193,7 +193,10 @@ national_am as (
         period_start,
         _loaded_at
     from {{ ref('stg_national__armstat_flows') }}
-    where row_kind = 'country' and (flow = 'export' or import_basis = 'origin')
+    where
+        row_kind = 'country'
+        and (flow = 'export' or import_basis = 'origin')
+        and not (frequency = 'A' and is_partial_year)
 ),
 
 unioned as (

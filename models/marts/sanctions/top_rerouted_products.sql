@@ -72,7 +72,7 @@ baseline_by_year as (
         on
             current_year.transit_code = monthly.transit_code
             and current_year.product_code = monthly.product_code
-            and monthly.month <= current_year.last_month
+            and current_year.last_month >= monthly.month
             and monthly.year between {{ var('baseline_start_year') }} and {{ var('baseline_end_year') }}
     group by 1, 2, 3, 4
 ),
@@ -132,7 +132,7 @@ scored as (
 ranked as (
     select
         *,
-        row_number() over (partition by transit_code, year order by excess_eur desc, product_code) as excess_rank
+        row_number() over (partition by transit_code, year order by excess_eur desc, product_code asc) as excess_rank
     from scored
 ),
 

@@ -17,9 +17,9 @@
 with
 
 flows as (
-    select * from {{ ref('int_trade_flows_converted') }}
+    select * from {{ ref('int_trade_flows_converted') }} as converted
     {% if is_incremental() %}
-        where partition_id in (select partition_id from {{ ref('int_changed_partitions') }})
+        where converted.partition_id in (select changed.partition_id from {{ ref('int_changed_partitions') }} as changed)
     {% endif %}
 ),
 

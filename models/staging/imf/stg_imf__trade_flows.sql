@@ -27,9 +27,11 @@ renamed as (
         imts.obs_value as value_usd,
         case
             when imts.freq = 'A' then make_date(cast(imts.time_period as integer), 1, 1)
-            when imts.freq = 'M' then make_date(
-                cast(left(imts.time_period, 4) as integer), cast(right(imts.time_period, 2) as integer), 1
-            )
+            when imts.freq = 'M'
+                then
+                    make_date(
+                        cast(left(imts.time_period, 4) as integer), cast(right(imts.time_period, 2) as integer), 1
+                    )
             when imts.freq = 'Q' then make_date(
                 cast(left(imts.time_period, 4) as integer), cast(right(imts.time_period, 1) as integer) * 3 - 2, 1
             )

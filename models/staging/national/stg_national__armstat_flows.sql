@@ -1,5 +1,7 @@
 -- One row per flow, import basis, partner and period (month, or year) of Armenia's statistics, in USD.
 -- Imports come twice, by country of origin and by country of consignment (import_basis).
+-- The file gives a 'Year' row even for a year it covers only in part (2023: January): such a row is
+-- marked is_partial_year and kept out of the facts; its months stay.
 with
 
 armstat as (
@@ -23,6 +25,27 @@ renamed as (
         make_date(year, coalesce(month, 1), 1) as period_start,
         _loaded_at
     from armstat
+),
+
+months_per_year as (
+    select
+        partition_id,
+        year(period_start) as year,
+        count(distinct month(period_start)) as months_published
+    from renamed
+    where frequency = 'M'
+    group by partition_id, year(period_start)
+),
+
+final as (
+    select
+        renamed.*,
+        coalesce(months_per_year.months_published, 0) < 12 as is_partial_year
+    from renamed
+    left join months_per_year
+        on
+            renamed.partition_id = months_per_year.partition_id
+            and year(renamed.period_start) = months_per_year.year
 )
 
-select * from renamed
+select * from final
