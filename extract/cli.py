@@ -48,10 +48,7 @@ def _report_run(run) -> None:
         f"loaded {run.partitions_loaded}, skipped {run.partitions_skipped}, failed {run.partitions_failed}; "
         f"rows {run.rows_loaded}; requests {run.requests_made} ({run.metadata_requests} metadata)"
     )
-    for w in run.warnings:
-        click.echo(f"warning: {w}", err=True)
-    for e in run.errors:
-        click.echo(f"error: {e}", err=True)
+    # warnings and errors were already logged to stderr as they happened
 
 
 @cli.command()
@@ -97,7 +94,7 @@ def extract(sources, config_path, replay, record_to, summary_path) -> None:
         cfg.mode, cfg.cassettes = "replay", list(replay)
     if record_to:
         cfg.mode, cfg.record_to = "live", record_to
-    run = run_extract(cfg, list(sources), warehouse_path(), progress=lambda m: click.echo(f"  {m}", err=True))
+    run = run_extract(cfg, list(sources), warehouse_path(), progress=True)
     _report_run(run)
     if summary_path:
         write_summary(run, summary_path)
@@ -109,7 +106,8 @@ def _refresh(config_path: Path, command: str):
     from extract.refresh import refresh
 
     cfg = load_config(config_path)
-    result = refresh(cfg, warehouse_path(), command=command)
+    click.echo(f"{command}: extract, dbt build with tests, publish -> {warehouse_path()}", err=True)
+    result = refresh(cfg, warehouse_path(), command=command, progress=True)
     steps = ", ".join(f"{k} {v:.1f}s" for k, v in result.steps.items())
     if result.extract:
         e = result.extract
@@ -264,9 +262,36 @@ def docs() -> None:
     click.echo(f"docs site: {PROJECT_DIR / 'target' / 'index.html'}")
 
 
+NEXT_STEPS = {
+    "ConfigError": "check the source name or the configuration file (README.md, Configuration)",
+    "NoRecording": "replay has no recording of that request: run live once with `--record DIR`, or fix the config",
+    "LockHeld": "wait for the running refresh, or see `tradeflow status`",
+    "DbtFailed": "see the failing tests above; rerun one with `.venv/bin/dbt build --select <name>`",
+    "RateLimited": "the API kept answering 429: wait, or lower the request rate / add an API key",
+}
+
+
+def _setup_console_logging() -> None:
+    """Warnings and errors to stderr as they happen, secrets masked."""
+    import logging
+    import os
+
+    from extract.http import RedactingFilter, Redactor
+
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    handler.addFilter(RedactingFilter(Redactor([os.environ.get("COMTRADE_API_KEY", "")])))
+    logging.getLogger().addHandler(handler)
+
+
 def main() -> None:
+    _setup_console_logging()
     try:
         cli(standalone_mode=True)
     except TradeflowError as exc:
         click.echo(f"error: {exc}", err=True)
+        hint = NEXT_STEPS.get(type(exc).__name__)
+        if hint:
+            click.echo(f"next: {hint}", err=True)
         sys.exit(1)

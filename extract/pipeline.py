@@ -34,7 +34,7 @@ def extract(
     client: HttpClient | None = None,
     landing: Path | None = None,
     command: str = "extract",
-    progress=None,
+    progress: bool = False,
 ) -> ledger.Run:
     """Run `names` (or every enabled source for ['all']) into `db_path`; returns the finished run."""
     if names == ["all"]:

@@ -151,7 +151,7 @@ def _record_build(db: Path, result: RefreshResult, cfg: Config) -> None:
 
 
 def refresh(cfg: Config, published: Path, *, command: str = "refresh", keep: int = 3,
-            landing: Path | None = None) -> RefreshResult:
+            landing: Path | None = None, progress: bool = False) -> RefreshResult:
     layout = publish.Layout(Path(published))
     run_id = ledger.Run(command=command).run_id
     runs_dir = layout.published.with_name(layout.published.name + ".runs")
@@ -170,7 +170,7 @@ def refresh(cfg: Config, published: Path, *, command: str = "refresh", keep: int
 
         t0 = time.monotonic()
         if cfg.enabled_sources():
-            run = extract(cfg, ["all"], build, command=command, landing=landing)
+            run = extract(cfg, ["all"], build, command=command, landing=landing, progress=progress)
         else:
             run = None
             with duckdb.connect(str(build)) as con:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import duckdb
+from tqdm import tqdm
 
 from extract import faults, ledger
 from extract.errors import TradeflowError
@@ -41,7 +42,7 @@ def run_source(
     ctx: Context,
     run: ledger.Run,
     *,
-    progress: Callable[[str], None] | None = None,
+    progress: bool = False,
 ) -> None:
     """Extract and load one source. A failing partition is recorded and the others go on."""
     before = ctx.client.requests_made
@@ -56,12 +57,12 @@ def run_source(
     state = ledger.partition_state(con, source.name)
     window = recent((p.period for p in partitions), ctx.lookback_periods)
     run.partitions_planned += len(partitions)
-    for p in partitions:
-        if not needs_fetch(p, state.get((p.dataset, p.key)), window):
-            run.partitions_skipped += 1
-            continue
-        if progress:
-            progress(f"{source.name}/{p.dataset}/{p.key}")
+    todo = [p for p in partitions if needs_fetch(p, state.get((p.dataset, p.key)), window)]
+    run.partitions_skipped += len(partitions) - len(todo)
+    # a progress bar on a terminal only (tqdm turns itself off when stderr is not a TTY)
+    bar = tqdm(todo, desc=f"{source.name}", unit="partition", disable=None if progress else True, leave=False)
+    for p in bar:
+        bar.set_postfix_str(f"{p.dataset}/{p.key}"[-60:], refresh=False)
         try:
             load_one(con, source, ctx, run, p, state.get((p.dataset, p.key)))
         except (TradeflowError, OSError) as exc:
