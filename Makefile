@@ -12,7 +12,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
 
-.PHONY: help setup demo run test lint docs clean seeds report
+.PHONY: help setup demo run test lint docs clean seeds report bench
 
 help: ## List the targets
 	@echo "tradeflow: trade-flow data warehouse (Russia, Central Asia, EU, sanctions re-routing)"
@@ -53,6 +53,10 @@ docs: setup ## Generate the dbt docs site offline into target/ (open target/inde
 
 seeds: setup ## Regenerate seeds/*.csv from the reference files in data/reference
 	$(BIN)/tradeflow build-seeds
+
+bench: setup ## Benchmarks, not part of make test (BENCH_SCALES=1m,10m[,50m] BENCH_DIR=/tmp/tradeflow-bench)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	nice -n 10 $(BIN)/python -m bench --scales $${BENCH_SCALES:-1m,10m} --work-dir $${BENCH_DIR:-/tmp/tradeflow-bench}
 
 clean: ## Remove the venv, the warehouse, landing files and dbt artefacts
 	rm -rf $(VENV) warehouse landing target logs reports dbt_packages .pytest_cache .ruff_cache

@@ -35,8 +35,9 @@ def land(root: Path, source: str, dataset: str, partition_key: str, body: bytes,
     path = folder / f"{slug(stamp)}_{digest[:12]}.{ext}.gz"
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as fh:
-        # mtime=0: the same body always compresses to the same bytes
-        with gzip.GzipFile(fileobj=fh, mode="wb", mtime=0) as gz:
+        # mtime=0: the same body always compresses to the same bytes; level 1: landing is on the load's
+        # critical path (level 9 cost 40% of load time in the benchmark, for 20% smaller files)
+        with gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, compresslevel=1) as gz:
             gz.write(body)
         fh.flush()
         os.fsync(fh.fileno())
