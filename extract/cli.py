@@ -118,16 +118,25 @@ def _refresh(config_path: Path, command: str):
     if result.status == "failed":
         for name in result.failing_tests:
             click.echo(f"  failing: {name}", err=True)
-        click.echo(f"refresh failed: {result.reason} (the last good warehouse stays published; "
-                   f"details in {result.summary_path} and logs/tradeflow.log)", err=True)
+        click.echo(
+            f"refresh failed: {result.reason} (the last good warehouse stays published; "
+            f"details in {result.summary_path} and logs/tradeflow.log)",
+            err=True,
+        )
     else:
         click.echo(f"{result.reason}: {warehouse_path()} ({steps})")
     return result
 
 
 @cli.command()
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_CONFIG,
-              show_default=True, help="The configuration file (TOML).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_CONFIG,
+    show_default=True,
+    help="The configuration file (TOML).",
+)
 def refresh(config_path) -> None:
     """Nightly refresh: extract what changed, dbt build with tests, publish atomically.
 
@@ -189,8 +198,10 @@ def status(as_json) -> None:
         click.echo(f"  {r['run_id']}  {r['status']:<22} {r['reason']}")
     click.echo("sources:")
     for s in info["sources"]:
-        click.echo(f"  {s['source']:<16} {s['partitions']:>4} partitions {s['rows'] or 0:>9} rows  "
-                   f"fetched {s['last_fetched_at']}")
+        click.echo(
+            f"  {s['source']:<16} {s['partitions']:>4} partitions {s['rows'] or 0:>9} rows  "
+            f"fetched {s['last_fetched_at']}"
+        )
     if info["partitions_in_error"]:
         click.echo("partitions in error (last run):")
         for e in info["partitions_in_error"]:

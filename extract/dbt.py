@@ -50,17 +50,20 @@ def run_dbt(
     """
     target_path = Path(target_path) if target_path else PROJECT_DIR / "target"
     cmd = [
-        dbt_executable(), *args,
-        "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
-        "--target-path", str(target_path),
+        dbt_executable(),
+        *args,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--target-path",
+        str(target_path),
     ]
     env = dbt_env(Path(db_path) if db_path else None)
     env["DBT_LOG_PATH"] = str(target_path / "logs")
     if db_path is not None:
         Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(
-        cmd, cwd=PROJECT_DIR, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+    proc = subprocess.Popen(cmd, cwd=PROJECT_DIR, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     faults.checkpoint("dbt")  # crash tests: dbt is running on the build file
     output, _ = proc.communicate()
     if not capture:

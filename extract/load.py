@@ -59,11 +59,7 @@ def ensure_all_raw_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     from extract.sources import REGISTRY, source_class
 
     ledger.ensure(con)
-    return [
-        ensure_table(con, name, dataset)
-        for name in REGISTRY
-        for dataset in source_class(name).datasets.values()
-    ]
+    return [ensure_table(con, name, dataset) for name in REGISTRY for dataset in source_class(name).datasets.values()]
 
 
 def load_partition(

@@ -174,8 +174,11 @@ def rollback(layout: Layout) -> dict:
     pq = layout.parquet / prev["version"]
     if pq.exists():
         _swap_symlink(layout.parquet / "current", pq.resolve())
-    record = {**prev, "rolled_back_from": cur["version"],
-              "published_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    record = {
+        **prev,
+        "rolled_back_from": cur["version"],
+        "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     _write_json_atomic(layout.current_file, record)
     return record
 

@@ -79,10 +79,13 @@ def export_parquet(db: Path, out_dir: Path) -> list[str]:
     tmp.mkdir(parents=True)
     con = duckdb.connect(str(db), read_only=True)
     try:
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' "
-            "and table_type = 'BASE TABLE' order by 1"
-        ).fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' "
+                "and table_type = 'BASE TABLE' order by 1"
+            ).fetchall()
+        ]
         for t in tables:
             con.execute(f"copy marts.\"{t}\" to '{tmp / (t + '.parquet')}' (format parquet)")
     finally:
@@ -142,16 +145,31 @@ def _record_build(db: Path, result: RefreshResult, cfg: Config) -> None:
             """insert or replace into ops.builds
                (version, run_id, built_at, config, steps, extract, project_fingerprint, full_refresh)
                values (?, ?, ?, ?, ?, ?, ?, ?)""",
-            [result.run_id, result.run_id, ledger.utcnow(), str(cfg.path), json.dumps(result.steps),
-             json.dumps(result.extract, default=str), project_fingerprint(), result.full_refresh],
+            [
+                result.run_id,
+                result.run_id,
+                ledger.utcnow(),
+                str(cfg.path),
+                json.dumps(result.steps),
+                json.dumps(result.extract, default=str),
+                project_fingerprint(),
+                result.full_refresh,
+            ],
         )
         con.execute("checkpoint")
     finally:
         con.close()
 
 
-def refresh(cfg: Config, published: Path, *, command: str = "refresh", keep: int = 3,
-            landing: Path | None = None, progress: bool = False) -> RefreshResult:
+def refresh(
+    cfg: Config,
+    published: Path,
+    *,
+    command: str = "refresh",
+    keep: int = 3,
+    landing: Path | None = None,
+    progress: bool = False,
+) -> RefreshResult:
     layout = publish.Layout(Path(published))
     run_id = ledger.Run(command=command).run_id
     runs_dir = layout.published.with_name(layout.published.name + ".runs")
@@ -178,9 +196,14 @@ def refresh(cfg: Config, published: Path, *, command: str = "refresh", keep: int
         result.steps["extract"] = round(time.monotonic() - t0, 3)
         if run is not None:
             result.extract = run.summary()
-            log.info("extract: %s loaded, %s skipped, %s failed, %s rows, %s requests",
-                     run.partitions_loaded, run.partitions_skipped, run.partitions_failed, run.rows_loaded,
-                     run.requests_made)
+            log.info(
+                "extract: %s loaded, %s skipped, %s failed, %s rows, %s requests",
+                run.partitions_loaded,
+                run.partitions_skipped,
+                run.partitions_failed,
+                run.rows_loaded,
+                run.requests_made,
+            )
 
         t0 = time.monotonic()
         target = layout.builds / f"{run_id}.target"
@@ -189,8 +212,12 @@ def refresh(cfg: Config, published: Path, *, command: str = "refresh", keep: int
         if result.full_refresh:
             log.info("the dbt project changed since the published build: dbt build --full-refresh")
         try:
-            run_dbt(["build", *(["--full-refresh"] if result.full_refresh else [])], db_path=build, capture=True,
-                    target_path=target)
+            run_dbt(
+                ["build", *(["--full-refresh"] if result.full_refresh else [])],
+                db_path=build,
+                capture=True,
+                target_path=target,
+            )
         except DbtFailed as exc:
             result.failing_tests = exc.failures
             raise
@@ -241,9 +268,14 @@ def status(published: Path, recent: int = 5) -> dict:
         for p in sorted(runs_dir.glob("*.json"))[-recent:]:
             r = json.loads(p.read_text())
             refreshes.append({k: r.get(k) for k in ("run_id", "status", "reason", "version", "steps")})
-    out: dict = {"published": str(layout.published), "version": publish.current(layout),
-                 "refreshes": refreshes, "sources": [], "partitions_in_error": [], "versions_kept":
-                 [h["version"] for h in publish.history(layout)]}
+    out: dict = {
+        "published": str(layout.published),
+        "version": publish.current(layout),
+        "refreshes": refreshes,
+        "sources": [],
+        "partitions_in_error": [],
+        "versions_kept": [h["version"] for h in publish.history(layout)],
+    }
     if layout.published.exists():
         con = duckdb.connect(str(layout.published), read_only=True)
         try:
@@ -252,8 +284,7 @@ def status(published: Path, recent: int = 5) -> dict:
             ).fetchone()[0]
             if has_ops:
                 out["sources"] = [
-                    dict(zip(("source", "partitions", "rows", "last_fetched_at", "last_source_update"), r,
-                             strict=True))
+                    dict(zip(("source", "partitions", "rows", "last_fetched_at", "last_source_update"), r, strict=True))
                     for r in con.execute(
                         """select source, count(*), sum(row_count), max(fetched_at)::varchar,
                                   max(source_updated_at)

@@ -74,7 +74,11 @@ def env_for(root: Path, **more: str) -> dict[str, str]:
 def refresh(root: Path, config: Path, check: bool = True, **more: str) -> subprocess.CompletedProcess:
     proc = subprocess.run(
         [TRADEFLOW, "refresh", "--config", str(config)],
-        cwd=PROJECT_DIR, env=env_for(root, **more), text=True, capture_output=True, check=False,
+        cwd=PROJECT_DIR,
+        env=env_for(root, **more),
+        text=True,
+        capture_output=True,
+        check=False,
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"refresh failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
@@ -90,10 +94,13 @@ def marts_snapshot(db: Path) -> dict[str, list]:
             "where table_schema in ('marts', 'raw') and table_type = 'BASE TABLE' order by 1, 2"
         ).fetchall():
             cols = [
-                c for (c,) in con.execute(
+                c
+                for (c,) in con.execute(
                     "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
-                    "order by ordinal_position", [schema, table]
-                ).fetchall() if c not in ("_loaded_at",)
+                    "order by ordinal_position",
+                    [schema, table],
+                ).fetchall()
+                if c not in ("_loaded_at",)
             ]
             col_list = ", ".join(f'"{c}"' for c in cols)
             out[f"{schema}.{table}"] = con.execute(f'select {col_list} from {schema}."{table}" order by all').fetchall()
@@ -107,12 +114,14 @@ def version_of(db: Path) -> str | None:
 
 def no_partition_loaded_twice(db: Path) -> None:
     with duckdb.connect(str(db), read_only=True) as con:
-        parts = con.execute("select source, dataset, partition_key, row_count from ops.partitions "
-                            "where status = 'loaded'").fetchall()
+        parts = con.execute(
+            "select source, dataset, partition_key, row_count from ops.partitions where status = 'loaded'"
+        ).fetchall()
         assert parts, "the demo loaded no partition"
         for source, dataset, key, n in parts:
-            got = con.execute(f'select count(*) from raw."{source}__{dataset}" where _partition_key = ?',
-                              [key]).fetchone()[0]
+            got = con.execute(
+                f'select count(*) from raw."{source}__{dataset}" where _partition_key = ?', [key]
+            ).fetchone()[0]
             assert got == n, f"{source}/{dataset}/{key}: {got} rows in raw, {n} in the ledger"
 
 
@@ -127,8 +136,12 @@ def reference_run(tmp_path_factory):
     old_cfg = demo_config(base, "old", drop=(dropped,))
     old = base / "old"
     refresh(old, old_cfg)
-    return {"full": marts_snapshot(full / "tradeflow.duckdb"), "old_tree": old, "old_version":
-            version_of(old / "tradeflow.duckdb"), "old_marts": marts_snapshot(old / "tradeflow.duckdb")}
+    return {
+        "full": marts_snapshot(full / "tradeflow.duckdb"),
+        "old_tree": old,
+        "old_version": version_of(old / "tradeflow.duckdb"),
+        "old_marts": marts_snapshot(old / "tradeflow.duckdb"),
+    }
 
 
 def clone_tree(src: Path, dst: Path) -> None:
@@ -153,8 +166,12 @@ def test_kill_9_at_each_step_then_rerun(tmp_path, reference_run, step):
     db = root / "tradeflow.duckdb"
     marker = tmp_path / f"paused-at-{step}"
     proc = subprocess.Popen(
-        [TRADEFLOW, "refresh", "--config", str(DEMO)], cwd=PROJECT_DIR, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        [TRADEFLOW, "refresh", "--config", str(DEMO)],
+        cwd=PROJECT_DIR,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
         env=env_for(root, TRADEFLOW_PAUSE_AT=step, TRADEFLOW_PAUSE_FILE=str(marker), TRADEFLOW_PAUSE_SECONDS="120"),
     )
     wait_for(marker, proc)
@@ -199,8 +216,12 @@ while not os.path.exists(stop):
 print(json.dumps({"answers": answers, "errors": errors}))
 """
     stop = tmp_path / "stop"
-    reader = subprocess.Popen([sys.executable, "-c", reader_code, str(db), str(stop)], text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", reader_code, str(db), str(stop)],
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         time.sleep(0.5)
         refresh(root, DEMO)
@@ -230,8 +251,12 @@ def test_second_refresh_is_refused_and_a_stale_lock_is_recovered(tmp_path, refer
     clone_tree(reference_run["old_tree"], root)
     marker = tmp_path / "paused"
     first = subprocess.Popen(
-        [TRADEFLOW, "refresh", "--config", str(DEMO)], cwd=PROJECT_DIR, text=True, start_new_session=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [TRADEFLOW, "refresh", "--config", str(DEMO)],
+        cwd=PROJECT_DIR,
+        text=True,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         env=env_for(root, TRADEFLOW_PAUSE_AT="dbt", TRADEFLOW_PAUSE_FILE=str(marker), TRADEFLOW_PAUSE_SECONDS="120"),
     )
     wait_for(marker, first)

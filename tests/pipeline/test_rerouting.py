@@ -28,10 +28,16 @@ def annual_eu27(partner_label: str) -> dict[int, float]:
 def monthly_eu27(code: str) -> dict[tuple[int, int], float]:
     """EU27 exports to a partner by (year, month), from the monthly web-export file (EU27 rows)."""
     df = pl.read_csv(COMEXT / f"eu_member_exports_to_{code}_monthly_2019-2024.csv", infer_schema=False)
-    months = {m: i for i, m in enumerate(
-        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], start=1)}
+    months = {
+        m: i
+        for i, m in enumerate(
+            ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], start=1
+        )
+    }
     out = {}
-    for period, value in df.filter(pl.col("REPORTER").str.starts_with(EU27)).select("PERIOD", "VALUE_IN_EUR").iter_rows():
+    for period, value in (
+        df.filter(pl.col("REPORTER").str.starts_with(EU27)).select("PERIOD", "VALUE_IN_EUR").iter_rows()
+    ):
         match = re.search(r"([A-Z][a-z]{2})\. (\d{4})$", period)
         out[(int(match.group(2)), months[match.group(1)])] = float(value)
     return out
@@ -115,8 +121,9 @@ def test_unrecorded_arrivals_in_kyrgyzstan(demo_con):
         """select value_eur from marts.fct_trade_flows where reporter_code = 'KGZ' and partner_code = 'EU27'
            and flow = 'import' and frequency = 'A' and period_start = date '2022-01-01'"""
     ).fetchone()[0]
-    assert row["unrecorded_arrivals_eur"] == pytest.approx(annual_eu27("Kyrgyzstan")[2022] - kg_imports_eur / 1.10,
-                                                           abs=CENT)
+    assert row["unrecorded_arrivals_eur"] == pytest.approx(
+        annual_eu27("Kyrgyzstan")[2022] - kg_imports_eur / 1.10, abs=CENT
+    )
 
 
 def test_top_rerouted_products_name_real_codes(demo_con):
@@ -132,8 +139,11 @@ def test_top_rerouted_products_name_real_codes(demo_con):
 def test_demo_prints_the_headline_table(tmp_path):
     out = run_tradeflow(
         "demo",
-        env={"TRADEFLOW_DB": str(tmp_path / "w.duckdb"), "TRADEFLOW_LANDING": str(tmp_path / "landing"),
-             "TRADEFLOW_LOG_DIR": str(tmp_path / "logs")},
+        env={
+            "TRADEFLOW_DB": str(tmp_path / "w.duckdb"),
+            "TRADEFLOW_LANDING": str(tmp_path / "landing"),
+            "TRADEFLOW_LOG_DIR": str(tmp_path / "logs"),
+        },
     ).stdout
     assert "EU27 exports, index vs baseline" in out
     kg = annual_eu27("Kyrgyzstan")

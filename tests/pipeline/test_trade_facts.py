@@ -61,9 +61,12 @@ def test_member_rows_and_codes(demo_con):
            and period_start = date '2019-01-01' and source = 'eurostat_comext_file' and frequency = 'M'"""
     ).fetchone() == (row["VALUE_IN_EUR"].item(),)
     # a CHPL HS6 code keeps its leading zero and its level
-    assert demo_con.execute(
-        "select count(*) from marts.fct_trade_flows where product_level = 'HS6' and product_code like '0%'"
-    ).fetchone()[0] > 0
+    assert (
+        demo_con.execute(
+            "select count(*) from marts.fct_trade_flows where product_level = 'HS6' and product_code like '0%'"
+        ).fetchone()[0]
+        > 0
+    )
 
 
 def test_kyrgyz_imports_from_russia_and_the_mirror(demo_con):
@@ -100,9 +103,12 @@ def test_incremental_run_after_one_new_month_equals_a_full_refresh(tmp_path):
     refresh(root, config)
     db = root / "tradeflow.duckdb"
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute(
-            "select count(*) from marts.fct_trade_flows where period_start = date '2024-08-01' and partner_code = 'KAZ'"
-        ).fetchone()[0] == 0
+        assert (
+            con.execute(
+                "select count(*) from marts.fct_trade_flows where period_start = date '2024-08-01' and partner_code = 'KAZ'"
+            ).fetchone()[0]
+            == 0
+        )
 
     shutil.copyfile(kz, drop)  # the new month arrives
     refresh(root, config)
@@ -118,7 +124,11 @@ def test_incremental_run_after_one_new_month_equals_a_full_refresh(tmp_path):
 
     full = tmp_path / "full.duckdb"
     shutil.copyfile(db, full)
-    run_dbt(["build", "--full-refresh", "--select", "+fct_trade_flows"], db_path=full, capture=True,
-            target_path=tmp_path / "target")
+    run_dbt(
+        ["build", "--full-refresh", "--select", "+fct_trade_flows"],
+        db_path=full,
+        capture=True,
+        target_path=tmp_path / "target",
+    )
     with duckdb.connect(str(full), read_only=True) as con:
         assert con.execute(query).fetchall() == incremental
