@@ -24,6 +24,13 @@ def dbt_executable() -> str:
     return str(Path(sys.executable).with_name("dbt"))
 
 
+def node_name(unique_id: str) -> str:
+    """`test.tradeflow.<name>.<hash>` -> `test <name>`; `model.tradeflow.<name>` -> `model <name>`."""
+    parts = unique_id.split(".")
+    name = parts[2] if parts[0] == "test" and len(parts) >= 4 else parts[-1]
+    return f"{parts[0]} {name}"
+
+
 def failing_nodes(target_path: Path) -> list[str]:
     """Names of the nodes that errored or failed, from dbt's run_results.json."""
     try:
@@ -31,7 +38,7 @@ def failing_nodes(target_path: Path) -> list[str]:
     except (FileNotFoundError, KeyError, json.JSONDecodeError):
         return []
     return [
-        f"{r['unique_id'].split('.')[0]} {r['unique_id'].split('.')[-1]} ({r['status']})"
+        f"{node_name(r['unique_id'])} ({r['status']})"
         for r in results
         if r.get("status") in ("error", "fail", "runtime error")
     ]

@@ -74,3 +74,12 @@ def test_chpl_has_fifty_codes_in_six_tiers():
         ("4.B", 5),
     ]
     assert {"854149", "854151", "854159", "880730"} <= set(chpl["hs6"])
+
+
+def test_failing_dbt_nodes_are_named_without_their_hash():
+    from extract.dbt import node_name
+
+    assert node_name("test.tradeflow.unique_combination_fct_trade_flows_x.5e6198ea71") == (
+        "test unique_combination_fct_trade_flows_x"
+    )
+    assert node_name("model.tradeflow.fct_trade_flows") == "model fct_trade_flows"

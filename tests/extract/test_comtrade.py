@@ -374,3 +374,50 @@ def test_key_goes_only_in_the_header(tmp_path, monkeypatch, caplog):
     dump += query(tmp_path, "select * from ops.partitions")
     assert KEY not in repr(dump)
     assert KEY.encode() not in (tmp_path / "w.duckdb").read_bytes()
+
+
+def test_planner_with_getda_totals_packs_calls_at_least_half_full():
+    # Hand-computed plan: 10 partners with 8,000 rows each a month (80,000 rows) in one month of a
+    # reporter whose getDA totalRecords is 1,600,000 (250 partner areas x 6,400 rows).
+    # Before: 10 partners x 5,613 HS6 x 2 flows = 112,260 >= 100,000 -> split into 2 calls (56,130 each).
+    # With the getDA bound: 1,600,000 x 10/250 x 1.5 = 96,000 < 100,000 -> one call of 80,000 rows.
+    src = Comtrade({})
+    partners = tuple(str(i) for i in range(1, 11))
+    base = Call("M", "276", (), partners, ("AG6",), ("M", "X"), False)
+    groups = list(src._group(base, [("202301", ("s", 1_600_000))], 100_000, "data"))
+    assert [g for g, _ in groups] == [["202301"]]
+    (call,) = groups[0][1]
+    assert call.partners == partners and call.periods == ("202301",)
+    assert src._estimate(call, base, {"202301": 1_600_000}) == 96_000
+    rows = 10 * 8_000
+    assert rows / 100_000 >= 0.5  # the one call is 80% full, not ten calls of 8,000 rows
+    # Twelve such months: one month a call (two would be expected at 192,000 rows), never one call per
+    # partner (120 calls).
+    months = [(f"2023{m:02d}", ("s", 1_600_000)) for m in range(1, 13)]
+    calls = [c for _, cs in src._group(base, months, 100_000, "data") for c in cs]
+    assert len(calls) == 12 and all(len(c.partners) == 10 and len(c.periods) == 1 for c in calls)
+    assert all(src._estimate(c, base, {p: t for p, (_, t) in months}) < 100_000 for c in calls)
+
+
+def test_planner_uses_the_previous_loads_row_counts_and_a_capped_answer_is_still_split():
+    src = Comtrade({})
+    partners = tuple(str(i) for i in range(1, 11))
+    base = Call("M", "276", (), partners, ("AG6",), ("M", "X"), False)
+    months = [(f"2023{m:02d}", ("s", None)) for m in range(1, 13)]  # no totalRecords from getDA
+    # Without anything known: 112,260 rows a month expected -> each month in 2 calls of 5 partners.
+    calls = [c for _, cs in src._group(base, months, 100_000, "data") for c in cs]
+    assert len(calls) == 24 and {len(c.partners) for c in calls} == {5}
+    # The previous load had 8,000 rows per month: 8,000 x 1.5 = 12,000 a month -> 8 months in the first
+    # call (96,000), the other 4 in a second one.
+    src.observe_ledger(
+        {
+            ("goods", f"type=C/freq=M/cl=HS/reporter=276/period={p}"): {"status": "loaded", "row_count": 8_000}
+            for p, _ in months
+        }
+        | {("goods", "type=C/freq=M/cl=HS/reporter=276/period=202212"): {"status": "failed", "row_count": None}}
+    )
+    groups = list(src._group(base, months, 100_000, "data"))
+    assert [len(g) for g, _ in groups] == [8, 4]
+    assert all(len(cs) == 1 and cs[0].partners == partners for _, cs in groups)
+    # A call planned on a low estimate that still comes back capped is split by the existing code.
+    assert [c.partners for c in groups[0][1][0].split()] == [partners[:5], partners[5:]]

@@ -198,3 +198,65 @@ def test_a_failure_inside_the_load_transaction_rolls_back(tmp_path, monkeypatch)
             con.close()
     assert calls["n"] == 1
     assert table(db) == before
+
+
+def test_next_partition_is_prepared_in_a_worker_while_the_main_thread_loads_in_plan_order(tmp_path, monkeypatch):
+    import json
+    import threading
+
+    import extract.runner as runner_mod
+
+    events: list[tuple[str, str, bool]] = []  # (step, partition key, on the main thread)
+    fetched_2022 = threading.Event()
+
+    class Recording(Tiny):
+        def fetch(self, ctx, p):
+            events.append(("fetch", p.key, threading.current_thread() is threading.main_thread()))
+            bodies = super().fetch(ctx, p)
+            if p.key == "year=2022":
+                fetched_2022.set()
+            return bodies
+
+        def parse(self, p, bodies):
+            events.append(("parse", p.key, threading.current_thread() is threading.main_thread()))
+            return super().parse(p, bodies)
+
+    original = runner_mod.load_partition
+
+    def recording_load(con, **kw):
+        events.append(("load", kw["partition_key"], threading.current_thread() is threading.main_thread()))
+        if kw["partition_key"] == "year=2021":
+            # the next partition is fetched while this one loads; the one after is not started yet
+            assert fetched_2022.wait(10)
+            assert ("fetch", "year=2023", False) not in events
+        return original(con, **kw)
+
+    monkeypatch.setattr(runner_mod, "load_partition", recording_load)
+    stamps = {"2021": "s1", "2022": "s1", "2023": "s1"}
+    cas = write_cassette(
+        tmp_path / "c3",
+        [
+            (f"{BASE}/updated", 200, JSON, json.dumps(stamps).encode()),
+            (f"{BASE}/data?year=2021", 200, JSON, body(ROWS_2021)),
+            (f"{BASE}/data?year=2022", 200, JSON, body([{"reporter": "398", "year": 2022}])),  # no value
+            (f"{BASE}/data?year=2023", 200, JSON, body([{"reporter": "398", "year": 2023, "value": 1.5}])),
+        ],
+    )
+    db = tmp_path / "w.duckdb"
+    client = make_client("replay", cassettes=[cas])
+    ctx = Context(client=client, config=None, landing_root=tmp_path / "landing")
+    r = ledger.Run(command="test")
+    con = duckdb.connect(str(db))
+    ledger.start_run(con, r)
+    run_source(con, Recording({"years": [2021, 2022, 2023]}), ctx, r)
+    ledger.finish_run(con, r)
+    con.close()
+
+    assert (r.partitions_loaded, r.partitions_failed, r.rows_loaded) == (2, 1, 3)
+    assert "required field 'value' is missing" in r.errors[0] and "year=2022" in r.errors[0]
+    assert [(k, main) for step, k, main in events if step == "load"] == [("year=2021", True), ("year=2023", True)]
+    assert [k for step, k, _ in events if step == "fetch"] == ["year=2021", "year=2022", "year=2023"]
+    assert not any(main for step, _, main in events if step in ("fetch", "parse"))
+    assert [(x[0], x[1], x[2]) for x in table(db)] == [("398", 2021, 10.5), ("417", 2021, 2.25), ("398", 2023, 1.5)]
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select partition_key from ops.partition_errors").fetchall() == [("year=2022",)]
