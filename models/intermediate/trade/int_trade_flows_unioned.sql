@@ -1,222 +1,56 @@
 -- Every trade source in one shape: one row per source dataset, reporter, partner, product, flow and
 -- period, values as reported (USD or EUR). Conversion happens in int_trade_flows_converted.
 -- Only rows whose reporter and partner map to a code are kept; int_unmapped_country_codes lists the rest.
+{# One branch per trade staging model: which source it is, its currency, what it keeps. #}
+{% set branches = [
+    {'source': 'comtrade', 'dataset': 'comtrade__goods', 'model': 'stg_comtrade__trade_flows',
+     'currency': 'USD', 'weight': true, 'where': 'is_total_breakdown'},
+    {'source': 'eurostat_comext', 'dataset': 'eurostat_comext__sdmx', 'model': 'stg_eurostat_comext__sdmx_flows',
+     'currency': 'EUR', 'weight': true},
+    {'source': 'eurostat_comext_file', 'dataset': 'eurostat_comext__web_export',
+     'model': 'stg_eurostat_comext__web_export_flows', 'currency': 'EUR'},
+    {'source': 'eurostat_comext_file', 'dataset': 'eurostat_comext__cn8_exports',
+     'model': 'stg_eurostat_comext__cn8_exports', 'currency': 'EUR'},
+    {'source': 'eurostat_comext_file', 'dataset': 'eurostat_comext__hs6_exports_eu27',
+     'model': 'stg_eurostat_comext__hs6_exports', 'currency': 'EUR'},
+    {'source': 'imf', 'dataset': 'imf__imts', 'model': 'stg_imf__trade_flows', 'currency': 'USD'},
+    {'source': 'national', 'dataset': 'national__uzstat', 'model': 'stg_national__uzstat_flows',
+     'currency': 'USD', 'total_only': true, 'where': "row_kind = 'country'"},
+    {'source': 'national', 'dataset': 'national__kg_nsc', 'model': 'stg_national__kg_nsc_flows',
+     'currency': 'USD', 'total_only': true, 'where': "row_kind in ('country', 'total')"},
+    {'source': 'national', 'dataset': 'national__armstat', 'model': 'stg_national__armstat_flows',
+     'currency': 'USD', 'total_only': true,
+     'where': "row_kind = 'country' and (flow = 'export' or import_basis = 'origin')"
+         ~ " and not (frequency = 'A' and is_partial_year)"},
+] %}
+
 with
 
-comtrade as (
-    select
-        partition_id,
-        'comtrade' as source,
-        'comtrade__goods' as source_dataset,
-        reporter_code,
-        partner_code,
-        product_code,
-        product_level,
-        flow,
-        frequency,
-        valuation,
-        'USD' as currency_original,
-        value_usd as value_usd_reported,
-        cast(null as double) as value_eur_reported,
-        net_weight_kg,
-        period_start,
-        _loaded_at
-    from {{ ref('stg_comtrade__trade_flows') }}
-    where is_total_breakdown
-),
-
-comext_api as (
-    select
-        partition_id,
-        'eurostat_comext' as source,
-        'eurostat_comext__sdmx' as source_dataset,
-        reporter_code,
-        partner_code,
-        product_code,
-        product_level,
-        flow,
-        frequency,
-        valuation,
-        'EUR' as currency_original,
-        cast(null as double) as value_usd_reported,
-        value_eur as value_eur_reported,
-        net_weight_kg,
-        period_start,
-        _loaded_at
-    from {{ ref('stg_eurostat_comext__sdmx_flows') }}
-),
-
-comext_web as (
-    select
-        partition_id,
-        'eurostat_comext_file' as source,
-        'eurostat_comext__web_export' as source_dataset,
-        reporter_code,
-        partner_code,
-        product_code,
-        product_level,
-        flow,
-        frequency,
-        valuation,
-        'EUR' as currency_original,
-        cast(null as double) as value_usd_reported,
-        value_eur as value_eur_reported,
-        cast(null as double) as net_weight_kg,
-        period_start,
-        _loaded_at
-    from {{ ref('stg_eurostat_comext__web_export_flows') }}
-),
-
-comext_cn8 as (
-    select
-        partition_id,
-        'eurostat_comext_file' as source,
-        'eurostat_comext__cn8_exports' as source_dataset,
-        reporter_code,
-        partner_code,
-        product_code,
-        product_level,
-        flow,
-        frequency,
-        valuation,
-        'EUR' as currency_original,
-        cast(null as double) as value_usd_reported,
-        value_eur as value_eur_reported,
-        cast(null as double) as net_weight_kg,
-        period_start,
-        _loaded_at
-    from {{ ref('stg_eurostat_comext__cn8_exports') }}
-),
-
-comext_hs6 as (
-    select
-        partition_id,
-        'eurostat_comext_file' as source,
-        'eurostat_comext__hs6_exports_eu27' as source_dataset,
-        reporter_code,
-        partner_code,
-        product_code,
-        product_level,
-        flow,
-        frequency,
-        valuation,
-        'EUR' as currency_original,
-        cast(null as double) as value_usd_reported,
-        value_eur as value_eur_reported,
-        cast(null as double) as net_weight_kg,
-        period_start,
-        _loaded_at
-    from {{ ref('stg_eurostat_comext__hs6_exports') }}
-),
-
-imf as (
-    select
-        partition_id,
-        'imf' as source,
-        'imf__imts' as source_dataset,
-        reporter_code,
-        partner_code,
-        product_code,
-        product_level,
-        flow,
-        frequency,
-        valuation,
-        'USD' as currency_original,
-        value_usd as value_usd_reported,
-        cast(null as double) as value_eur_reported,
-        cast(null as double) as net_weight_kg,
-        period_start,
-        _loaded_at
-    from {{ ref('stg_imf__trade_flows') }}
-),
-
-national_uzstat as (
-    select
-        partition_id,
-        'national' as source,
-        'national__uzstat' as source_dataset,
-        reporter_code,
-        partner_code,
-        'TOTAL' as product_code,
-        'TOTAL' as product_level,
-        flow,
-        frequency,
-        valuation,
-        'USD' as currency_original,
-        value_usd as value_usd_reported,
-        cast(null as double) as value_eur_reported,
-        cast(null as double) as net_weight_kg,
-        period_start,
-        _loaded_at
-    from {{ ref('stg_national__uzstat_flows') }}
-    where row_kind = 'country'
-),
-
-national_kg as (
-    select
-        partition_id,
-        'national' as source,
-        'national__kg_nsc' as source_dataset,
-        reporter_code,
-        partner_code,
-        'TOTAL' as product_code,
-        'TOTAL' as product_level,
-        flow,
-        frequency,
-        valuation,
-        'USD' as currency_original,
-        value_usd as value_usd_reported,
-        cast(null as double) as value_eur_reported,
-        cast(null as double) as net_weight_kg,
-        period_start,
-        _loaded_at
-    from {{ ref('stg_national__kg_nsc_flows') }}
-    where row_kind in ('country', 'total')
-),
-
-national_am as (
-    select
-        partition_id,
-        'national' as source,
-        'national__armstat' as source_dataset,
-        reporter_code,
-        partner_code,
-        'TOTAL' as product_code,
-        'TOTAL' as product_level,
-        flow,
-        frequency,
-        valuation,
-        'USD' as currency_original,
-        value_usd as value_usd_reported,
-        cast(null as double) as value_eur_reported,
-        cast(null as double) as net_weight_kg,
-        period_start,
-        _loaded_at
-    from {{ ref('stg_national__armstat_flows') }}
-    where
-        row_kind = 'country'
-        and (flow = 'export' or import_basis = 'origin')
-        and not (frequency = 'A' and is_partial_year)
-),
-
 unioned as (
-    select * from comtrade
-    union all
-    select * from comext_api
-    union all
-    select * from comext_web
-    union all
-    select * from comext_cn8
-    union all
-    select * from comext_hs6
-    union all
-    select * from imf
-    union all
-    select * from national_uzstat
-    union all
-    select * from national_kg
-    union all
-    select * from national_am
+    {%- for branch in branches %}
+        select
+            partition_id,
+            '{{ branch.source }}' as source,
+            '{{ branch.dataset }}' as source_dataset,
+            reporter_code,
+            partner_code,
+            {{ "'TOTAL'" if branch.total_only else 'product_code' }} as product_code,
+            {{ "'TOTAL'" if branch.total_only else 'product_level' }} as product_level,
+            flow,
+            frequency,
+            valuation,
+            '{{ branch.currency }}' as currency_original,
+            {{ 'value_usd' if branch.currency == 'USD' else 'cast(null as double)' }} as value_usd_reported,
+            {{ 'value_eur' if branch.currency == 'EUR' else 'cast(null as double)' }} as value_eur_reported,
+            {{ 'net_weight_kg' if branch.weight else 'cast(null as double)' }} as net_weight_kg,
+            period_start,
+            _loaded_at
+        from {{ ref(branch.model) }}
+        {%- if branch.where %}
+            where {{ branch.where }}
+        {%- endif %}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
 mapped as (
