@@ -9,8 +9,18 @@ Expected rows of a call (how full it is) come from the synthetic model in bench/
 (reporter, partner, flow, HS6) is active with probability min(1, c W) and reports in a month with
 probability 0.8. `c` is the calibration of a chosen synthetic scale (default the 50M one: 34 partners,
 about 2,400 HS6 rows a month for Germany's exports to Kazakhstan, the order of magnitude Comext shows).
-getDA's totalRecords (all ~230 partners) is modelled as the expected rows with the 34 benchmark
+getDA's totalRecords (all ~230 partners) is modelled as the expected rows with the reporter's 34 benchmark
 partners times ALL_PARTNER_FACTOR.
+
+Every planned call is then "made" as `Comtrade._get` would: an answer whose expected rows reach the cap
+is capped, discarded and split (`Call.split`) until no answer is capped; `calls` counts every call made,
+capped ones included, and `mean_fill` is the rows kept per call / cap (a capped call keeps none).
+
+Variants: `planner_before` (partners x 5,613 HS6 x flows per period, bounded only by the whole
+totalRecords: the planner before the share-scaled bound), `planner` (a first extraction: totalRecords x
+the asked partners' share x 1.5), `planner_rerun` (a later run: the previous load's row count per
+reporter-month x 1.5, via `Comtrade.observe_ledger`), `density_estimate_x1.5` (the model's own expected
+rows x 1.5: a perfect density estimate).
 """
 
 from __future__ import annotations
@@ -60,6 +70,47 @@ class ModelCall(Call):
         return math.ceil(self.expected_rows() * self.safety)
 
 
+def fetch_calls(call: ModelCall, cap: int) -> list[tuple[ModelCall, bool]]:
+    """The calls `Comtrade._get` makes for a planned call when the answer has the model's expected rows:
+    (call, capped). A capped answer (expected rows >= cap) is discarded and the call split again
+    (`Call.split`), exactly as the source does."""
+    if call.expected_rows() < cap:
+        return [(call, False)]
+    out = [(call, True)]
+    for part in call.split():
+        out += fetch_calls(part, cap)
+    return out
+
+
+class _AsBefore(Comtrade):
+    """The planner before the share-scaled getDA bound: partners x 5,613 x flows per period, bounded only
+    by the sum of the periods' totalRecords (all partners)."""
+
+    def _estimate(self, call: Call, base: Call, totals: dict[str, int | None]) -> int:
+        bound = Call.estimate(call)
+        known = [totals.get(p) for p in call.periods]
+        if all(t is not None for t in known):
+            bound = min(bound, sum(known))
+        return bound
+
+
+class _DensityOnly(Comtrade):
+    """The planner deciding on the model's own expected rows x safety (ModelCall.estimate) alone: what a
+    perfect density estimate would give."""
+
+    def _estimate(self, call: Call, base: Call, totals: dict[str, int | None]) -> int:
+        return call.estimate()
+
+
+VARIANTS = {
+    # name: (planner class, ModelCall estimate: None = the planner's own, else model density x safety)
+    "planner_before": (_AsBefore, None),
+    "planner": (Comtrade, None),  # first extraction: getDA totalRecords x the partners' share
+    "planner_rerun": (Comtrade, None),  # later runs: the previous load's row count per reporter-month
+    "density_estimate_x1.5": (_DensityOnly, 1.5),
+}
+
+
 def plan(years=(2019, 2024), scale_rows: int = 50_000_000, seed: int = 20240101) -> dict:
     current, _ = area_codes()
     members = group("eu27")
@@ -75,33 +126,53 @@ def plan(years=(2019, 2024), scale_rows: int = 50_000_000, seed: int = 20240101)
         .agg(pl.col("rows_per_month").sum())
         .iter_rows(named=True)
     }
-    source = Comtrade({"endpoint": "data"})
     flows = ("M", "X")
     out = {}
-    for variant, safety in (("planner", None), ("density_estimate_x1.5", 1.5)):
-        calls, fills = [], []
+    for variant, (planner, safety) in VARIANTS.items():
+        source = planner({"endpoint": "data"})
+        if variant == "planner_rerun":  # ops.partitions.row_count after a first load: the expected rows
+            source.observe_ledger(
+                {
+                    ("goods", f"type=C/freq=M/cl=HS/reporter={current[iso]}/period={p}"): {
+                        "status": "loaded",
+                        "row_count": round(sum(per_pair.get((iso, q), 0.0) for q in partners_iso)),
+                    }
+                    for iso in members
+                    for p in periods
+                }
+            )
+        planned, made, fills, capped, rows = 0, [], [], 0, 0.0
         for iso in members:
             reporter = current[iso]
             expected = tuple((code, per_pair.get((iso, code_to_iso[code]), 0.0)) for code in partner_codes)
-            month_rows = sum(v for _, v in expected)
-            total_records = math.ceil(month_rows * ALL_PARTNER_FACTOR)
+            # getDA counts every partner: the reporter's 34 modelled partners x ALL_PARTNER_FACTOR (not only
+            # the 13 asked for)
+            month_rows_all = sum(v for (r, _), v in per_pair.items() if r == iso)
+            total_records = math.ceil(month_rows_all * ALL_PARTNER_FACTOR)
             released = [(p, ("2025-01-01|dataset=x", total_records)) for p in periods]
             base = ModelCall("M", reporter, (), partner_codes, ("AG6",), flows, False, True, expected, safety or 1.0)
-            if safety is None:  # the real planner: Call.estimate (partners x 5613 x flows x periods)
-                base = ModelCall("M", reporter, (), partner_codes, ("AG6",), flows, False, True, expected, 1.0)
+            if safety is None:  # the planner's own estimate (Call.estimate, bounded by getDA)
                 base = _RealEstimate(**{f: getattr(base, f) for f in base.__dataclass_fields__})
             for _, group_calls in source._group(base, released, cap, "data"):
                 for call in group_calls:
-                    calls.append(call)
-                    fills.append(min(call.expected_rows(), cap) / cap)
+                    planned += 1
+                    for made_call, was_capped in fetch_calls(call, cap):
+                        made.append(made_call)
+                        capped += was_capped
+                        useful = 0.0 if was_capped else made_call.expected_rows()
+                        rows += useful
+                        fills.append(useful / cap)
         fills_sorted = sorted(fills)
         out[variant] = {
-            "calls": len(calls),
+            "planned_calls": planned,
+            "calls": len(made),
+            "capped_calls": capped,
+            "rows": rows,
             "mean_fill": sum(fills) / len(fills),
             "median_fill": fills_sorted[len(fills) // 2],
             "calls_at_least_half_full": sum(f >= 0.5 for f in fills) / len(fills),
-            "max_periods_per_call": max(len(c.periods) for c in calls),
-            "max_partners_per_call": max(len(c.partners) for c in calls),
+            "max_periods_per_call": max(len(c.periods) for c in made),
+            "max_partners_per_call": max(len(c.partners) for c in made),
         }
     naive = len(members) * len(partner_codes) * len(periods)
     naive_rows = [per_pair.get((m, p), 0.0) for m in members for p in partners_iso] * len(periods)
@@ -110,7 +181,7 @@ def plan(years=(2019, 2024), scale_rows: int = 50_000_000, seed: int = 20240101)
         "mean_fill": sum(naive_rows) / len(naive_rows) / cap,
         "description": "one call per reporter x partner x month (both flows, AG6)",
     }
-    for variant in ("planner", "density_estimate_x1.5"):
+    for variant in VARIANTS:
         out[variant]["fewer_calls_than_naive"] = naive / out[variant]["calls"]
     out["setup"] = {
         "reporters": len(members),
@@ -119,6 +190,7 @@ def plan(years=(2019, 2024), scale_rows: int = 50_000_000, seed: int = 20240101)
         "cmd": "AG6",
         "flows": list(flows),
         "cap": cap,
+        "all_partner_factor": ALL_PARTNER_FACTOR,
         "model_scale_rows": scale_rows,
         "model_c": c,
         "expected_rows_per_month_DEU_KAZ_exports": table.filter(

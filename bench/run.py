@@ -366,11 +366,12 @@ def main(argv: list[str] | None = None) -> int:
     if "comtrade_plan" in out:
         c = out["comtrade_plan"]
         print(
-            f"\ncomtrade calls: naive {c['naive']['calls']:,}, planner {c['planner']['calls']:,} "
-            f"({c['planner']['fewer_calls_than_naive']:.1f}x fewer, mean fill {c['planner']['mean_fill']:.0%}); "
-            f"density-estimate variant {c['density_estimate_x1.5']['calls']:,} calls "
-            f"({c['density_estimate_x1.5']['fewer_calls_than_naive']:.1f}x, "
-            f"mean fill {c['density_estimate_x1.5']['mean_fill']:.0%})"
+            f"\ncomtrade calls: naive {c['naive']['calls']:,}; "
+            + "; ".join(
+                f"{v} {c[v]['calls']:,} ({c[v]['fewer_calls_than_naive']:.1f}x fewer, {c[v]['capped_calls']} capped, "
+                f"mean fill {c[v]['mean_fill']:.0%})"
+                for v in ("planner_before", "planner", "planner_rerun", "density_estimate_x1.5")
+            )
         )
     print(f"\nJSON: {results_path} (copy: {copy_path})")
     return 0

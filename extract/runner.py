@@ -1,19 +1,26 @@
-"""Run sources: plan -> skip unchanged -> fetch -> land -> parse -> load, with the ledger."""
+"""Run sources: plan -> skip unchanged -> fetch -> land -> parse -> load, with the ledger.
+
+Fetch + land + parse of the next partition overlap the DuckDB load of the current one (one worker
+thread, one partition ahead); the DuckDB connection and the ledger are used from the calling thread only.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 from tqdm import tqdm
 
 from extract import faults, ledger
 from extract.errors import TradeflowError
-from extract.landing import land
+from extract.landing import Landed, land
 from extract.load import load_partition, table_name
-from extract.sources.base import Context, Partition, Source
+from extract.sources.base import Context, ParseResult, Partition, Source
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +51,16 @@ def run_source(
     *,
     progress: bool = False,
 ) -> None:
-    """Extract and load one source. A failing partition is recorded and the others go on."""
+    """Extract and load one source. A failing partition is recorded and the others go on.
+
+    While the main thread loads a partition into DuckDB, one worker thread fetches, lands and parses
+    the next one (at most one partition ahead). Only the main thread uses the DuckDB connection and
+    writes the ledger and the run's counters; partitions are loaded in plan order.
+    """
+    state = ledger.partition_state(con, source.name)
+    observe = getattr(source, "observe_ledger", None)
+    if observe is not None:  # optional: a source that plans with what was loaded before (Comtrade)
+        observe(state)
     before = ctx.client.requests_made
     try:
         partitions = source.plan(ctx)
@@ -54,25 +70,49 @@ def run_source(
         return
     finally:
         ctx.metadata_requests += ctx.client.requests_made - before
-    state = ledger.partition_state(con, source.name)
     window = recent((p.period for p in partitions), ctx.lookback_periods)
     run.partitions_planned += len(partitions)
     todo = [p for p in partitions if needs_fetch(p, state.get((p.dataset, p.key)), window)]
     run.partitions_skipped += len(partitions) - len(todo)
+    if not todo:
+        return
     # a progress bar on a terminal only (tqdm turns itself off when stderr is not a TTY)
     bar = tqdm(todo, desc=f"{source.name}", unit="partition", disable=None if progress else True, leave=False)
-    for p in bar:
-        bar.set_postfix_str(f"{p.dataset}/{p.key}"[-60:], refresh=False)
-        try:
-            load_one(con, source, ctx, run, p, state.get((p.dataset, p.key)))
-        except (TradeflowError, OSError) as exc:
-            run.partitions_failed += 1
-            run.errors.append(str(exc))
-            log.error("%s", exc)
-            ledger.record_failure(con, source.name, p.dataset, p.key, run.run_id, str(exc))
+    # One worker: fetches stay sequential and in plan order (a source's fetch may reuse the previous
+    # call's answer, e.g. Comtrade's grouped periods), and the client is used by one thread at a time.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"tradeflow-{source.name}")
+    try:
+        ahead: Future[Prepared] = pool.submit(prepare, source, ctx, todo[0], state.get((todo[0].dataset, todo[0].key)))
+        for i, p in enumerate(bar):
+            bar.set_postfix_str(f"{p.dataset}/{p.key}"[-60:], refresh=False)
+            current = ahead
+            if i + 1 < len(todo):  # queued behind the current one: it starts when `current` is prepared
+                nxt = todo[i + 1]
+                ahead = pool.submit(prepare, source, ctx, nxt, state.get((nxt.dataset, nxt.key)))
+            try:
+                load_one(con, source, ctx, run, p, state.get((p.dataset, p.key)), prepared=current.result())
+            except (TradeflowError, OSError) as exc:
+                run.partitions_failed += 1
+                run.errors.append(str(exc))
+                log.error("%s", exc)
+                ledger.record_failure(con, source.name, p.dataset, p.key, run.run_id, str(exc))
+    finally:
+        # on an unexpected error: do not start what is queued, wait for the running one to end
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
-def load_one(con, source: Source, ctx: Context, run: ledger.Run, p: Partition, state: dict | None) -> None:
+@dataclass(frozen=True)
+class Prepared:
+    """A partition fetched, landed and (unless its bytes are those already loaded) parsed."""
+
+    fetched_at: datetime
+    landed: list[Landed]
+    digest: str
+    result: ParseResult | None  # None: the same bytes as what is loaded, nothing to parse
+
+
+def prepare(source: Source, ctx: Context, p: Partition, state: dict | None) -> Prepared:
+    """Fetch, land and parse one partition. Runs in the worker thread: no DuckDB, no ledger writes."""
     fetched_at = ledger.utcnow()
     bodies = source.fetch(ctx, p)
     landed = [
@@ -91,7 +131,28 @@ def load_one(con, source: Source, ctx: Context, run: ledger.Run, p: Partition, s
     digest = (
         landed[0].sha256 if len(landed) == 1 else hashlib.sha256("".join(x.sha256 for x in landed).encode()).hexdigest()
     )
-    if state and state.get("status") == "loaded" and state.get("sha256") == digest:
+    if unchanged(state, digest):
+        return Prepared(fetched_at, landed, digest, None)
+    return Prepared(fetched_at, landed, digest, source.parse(p, bodies))
+
+
+def unchanged(state: dict | None, digest: str) -> bool:
+    return bool(state and state.get("status") == "loaded" and state.get("sha256") == digest)
+
+
+def load_one(
+    con,
+    source: Source,
+    ctx: Context,
+    run: ledger.Run,
+    p: Partition,
+    state: dict | None,
+    prepared: Prepared | None = None,
+) -> None:
+    """Load one partition (prepared by `prepare`, or prepared here) into DuckDB. Main thread only."""
+    if prepared is None:
+        prepared = prepare(source, ctx, p, state)
+    if prepared.result is None:
         # Same bytes as what is loaded: nothing to do (the stamp may have moved without a change).
         # Keep the raw rows and the ledger in step, in one transaction.
         if state.get("source_updated_at") != p.source_updated_at:
@@ -112,7 +173,7 @@ def load_one(con, source: Source, ctx: Context, run: ledger.Run, p: Partition, s
                 raise
         run.partitions_skipped += 1
         return
-    result = source.parse(p, bodies)
+    result = prepared.result
     run.warnings.extend(result.warnings)
     for w in result.warnings:
         log.warning("%s", w)
@@ -123,9 +184,9 @@ def load_one(con, source: Source, ctx: Context, run: ledger.Run, p: Partition, s
         partition_key=p.key,
         frame=result.frame,
         source_updated_at=p.source_updated_at,
-        fetched_at=fetched_at,
-        sha256=digest,
-        landing_path=";".join(str(x.path) for x in landed),
+        fetched_at=prepared.fetched_at,
+        sha256=prepared.digest,
+        landing_path=";".join(str(x.path) for x in prepared.landed),
         run_id=run.run_id,
     )
     run.partitions_loaded += 1

@@ -11,8 +11,8 @@ Its change stamp is the data availability (getDA) record of that reporter-period
 skipped by the runner, so a run with nothing new makes only the getDA calls.
 
 Calls: one call can carry several periods of one reporter and many partners. The planner estimates
-the rows of a call (partners x commodity codes x flows per period, bounded by getDA's `totalRecords`)
-and groups periods / splits partner lists so that no call is expected to reach the endpoint's row
+the rows of a call (partners x commodity codes x flows per period, capped by the rows the previous load
+of the reporter-period had, else by getDA's `totalRecords` x the asked partners' share, x 1.5) and groups periods / splits partner lists so that no call is expected to reach the endpoint's row
 cap, and no URL reaches 4,096 characters. A call that still comes back capped (`count` or the number
 of rows equal to the cap) is split again (partner halves, then periods, then flows, then commodity
 codes) until no answer is capped: rows are never silently truncated. The capped answer itself is not
@@ -57,6 +57,10 @@ ALL_PARTNERS_ESTIMATE = 250  # partner areas when partnerCode is omitted
 FLOWS_ESTIMATE = 2  # when flowCode is omitted: M and X; RM/RX are rare
 BREAKDOWN_ESTIMATE = 4  # rows per total when motCode/customsCode/partner2Code breakdowns are asked for
 AGGREGATE_CMD_ESTIMATE = {"AG2": 97, "AG4": 1229, "AG6": 5613, "ALL": 7000}
+# getDA's totalRecords of a reporter-period (all partners, flows, codes and breakdowns) bounds a call's
+# rows once scaled by the asked partners' share, as does the row count of the previous load of that
+# reporter-period (see Comtrade._estimate); both with this safety margin.
+TOTAL_RECORDS_SAFETY = 1.5
 
 # (column, API field, dtype, kind) in the raw table's order; kind says how a JSON value is read.
 COLUMNS: list[tuple[str, str, pl.DataType, str]] = [
@@ -251,6 +255,7 @@ class Comtrade(Source):
     def __init__(self, settings: dict | None = None):
         super().__init__(settings)
         self._cache: dict[tuple, list[Fetched]] = {}
+        self._previous_rows: dict[tuple[str, str, str], int] = {}  # (freq, reporter, period) -> rows loaded
 
     # ------------------------------------------------------------------ settings
 
@@ -360,15 +365,52 @@ class Comtrade(Source):
                     totals[key] = totals.get(key, 0) + row["totalRecords"]
         return {k: (";".join(sorted(v)), totals.get(k)) for k, v in stamps.items()}
 
+    def observe_ledger(self, state: dict[tuple[str, str], dict]) -> None:
+        """Called by the runner before `plan` with the ledger's partition state: the row count each
+        reporter-period had when it was last loaded bounds the planning estimate (see `_estimate`)."""
+        self._previous_rows = {}
+        for (dataset, key), s in state.items():
+            if dataset != "goods" or s.get("status") != "loaded" or not isinstance(s.get("row_count"), int):
+                continue
+            parts = dict(part.split("=", 1) for part in key.split("/") if "=" in part)
+            if {"freq", "reporter", "period"} <= parts.keys():
+                self._previous_rows[(parts["freq"], parts["reporter"], parts["period"])] = s["row_count"]
+
+    def _estimate(self, call: Call, base: Call, totals: dict[str, int | None]) -> int:
+        """Expected rows of a call, period by period: the code-based bound (`Call.estimate`), capped by
+        what is known of the reporter-period, times TOTAL_RECORDS_SAFETY:
+        - the rows its previous load had (`ops.partitions.row_count`, for the configured partners) x the
+          call's share of those partners; else
+        - getDA's `totalRecords` (all partners, flows, codes) x the asked partners out of
+          ALL_PARTNERS_ESTIMATE.
+        An underestimate costs a capped call, which `_get` splits again (rows are never lost); an
+        overestimate costs half-empty calls.
+        """
+        per_period = call.estimate() // max(1, len(call.periods))
+        if call.partners is None:
+            getda_share = configured_share = 1.0
+        else:
+            getda_share = min(1.0, len(call.partners) / ALL_PARTNERS_ESTIMATE)
+            configured_share = len(call.partners) / max(1, len(base.partners or call.partners))
+        rows = 0
+        for period in call.periods:
+            bound = per_period
+            previous = self._previous_rows.get((call.freq, call.reporter, period))
+            total = totals.get(period)
+            if previous is not None:
+                bound = min(bound, math.ceil(previous * configured_share * TOTAL_RECORDS_SAFETY))
+            elif total is not None:
+                bound = min(bound, math.ceil(total * getda_share * TOTAL_RECORDS_SAFETY))
+            if total is not None:
+                bound = min(bound, total)  # never more than the whole reporter-period
+            rows += bound
+        return rows
+
     def _group(self, base: Call, released: list[tuple[str, tuple]], cap: int, endpoint: str):
         """Group a reporter's periods into calls expected to stay under the cap and the URL limit."""
 
         def estimate(call: Call) -> int:
-            bound = call.estimate()
-            totals = [released_totals.get(p) for p in call.periods]
-            if all(t is not None for t in totals):
-                bound = min(bound, sum(totals))
-            return bound
+            return self._estimate(call, base, released_totals)
 
         released_totals = {p: total for p, (_, total) in released}
         groups: list[list[str]] = []
