@@ -1,28 +1,8 @@
 -- Every trade source in one shape: one row per source dataset, reporter, partner, product, flow and
 -- period, values as reported (USD or EUR). Conversion happens in int_trade_flows_converted.
 -- Only rows whose reporter and partner map to a code are kept; int_unmapped_country_codes lists the rest.
-{# One branch per trade staging model: which source it is, its currency, what it keeps. #}
-{% set branches = [
-    {'source': 'comtrade', 'dataset': 'comtrade__goods', 'model': 'stg_comtrade__trade_flows',
-     'currency': 'USD', 'weight': true, 'where': 'is_total_breakdown'},
-    {'source': 'eurostat_comext', 'dataset': 'eurostat_comext__sdmx', 'model': 'stg_eurostat_comext__sdmx_flows',
-     'currency': 'EUR', 'weight': true},
-    {'source': 'eurostat_comext_file', 'dataset': 'eurostat_comext__web_export',
-     'model': 'stg_eurostat_comext__web_export_flows', 'currency': 'EUR'},
-    {'source': 'eurostat_comext_file', 'dataset': 'eurostat_comext__cn8_exports',
-     'model': 'stg_eurostat_comext__cn8_exports', 'currency': 'EUR'},
-    {'source': 'eurostat_comext_file', 'dataset': 'eurostat_comext__hs6_exports_eu27',
-     'model': 'stg_eurostat_comext__hs6_exports', 'currency': 'EUR'},
-    {'source': 'imf', 'dataset': 'imf__imts', 'model': 'stg_imf__trade_flows', 'currency': 'USD'},
-    {'source': 'national', 'dataset': 'national__uzstat', 'model': 'stg_national__uzstat_flows',
-     'currency': 'USD', 'total_only': true, 'where': "row_kind = 'country'"},
-    {'source': 'national', 'dataset': 'national__kg_nsc', 'model': 'stg_national__kg_nsc_flows',
-     'currency': 'USD', 'total_only': true, 'where': "row_kind in ('country', 'total')"},
-    {'source': 'national', 'dataset': 'national__armstat', 'model': 'stg_national__armstat_flows',
-     'currency': 'USD', 'total_only': true,
-     'where': "row_kind = 'country' and (flow = 'export' or import_basis = 'origin')"
-         ~ " and not (frequency = 'A' and is_partial_year)"},
-] %}
+{# One branch per trade staging model (macros/trade_branches.sql). #}
+{% set branches = trade_staging_branches() %}
 
 with
 
@@ -46,8 +26,8 @@ unioned as (
             period_start,
             _loaded_at
         from {{ ref(branch.model) }}
-        {%- if branch.where %}
-            where {{ branch.where }}
+        {%- if branch.scope %}
+            where {{ branch.scope }}
         {%- endif %}
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
