@@ -1,4 +1,3 @@
--- depends_on: {{ ref('int_changed_partitions') }}
 {#-
     One row per reporter, partner, product, product level, period, frequency, flow and source.
     Incremental by partition: a run deletes and re-inserts only the rows of the raw partitions loaded
@@ -16,10 +15,16 @@
 
 with
 
+changed as (
+    select partition_id from {{ ref('int_changed_partitions') }}
+),
+
 flows as (
-    select * from {{ ref('int_trade_flows_converted') }} as converted
+    select converted.*
+    from {{ ref('int_trade_flows_converted') }} as converted
     {% if is_incremental() %}
-        where converted.partition_id in (select changed.partition_id from {{ ref('int_changed_partitions') }} as changed)
+        inner join changed
+            on converted.partition_id = changed.partition_id
     {% endif %}
 ),
 
