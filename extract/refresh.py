@@ -205,10 +205,30 @@ def refresh(
                 run.requests_made,
             )
 
+        # Nothing new (no partition loaded, none failed) and the same dbt project as the published
+        # build: the published version is still right; a nightly run with nothing new costs only the
+        # change-metadata requests.
+        published_version = publish.current(layout)
+        project_changed = previous_fingerprint(build) != project_fingerprint()
+        if (
+            published_version
+            and run is not None
+            and not project_changed
+            and not run.errors
+            and run.partitions_loaded == 0
+        ):
+            result.status = "success"
+            result.version = published_version["version"]
+            result.reason = f"nothing new since version {result.version}: the published warehouse stays"
+            log.info("%s", result.reason)
+            for stale in layout.builds.glob(f"{run_id}.duckdb*"):
+                stale.unlink()
+            return result
+
         t0 = time.monotonic()
         target = layout.builds / f"{run_id}.target"
         # new model code: incremental models are rebuilt from scratch once
-        result.full_refresh = previous_fingerprint(build) != project_fingerprint()
+        result.full_refresh = project_changed
         if result.full_refresh:
             log.info("the dbt project changed since the published build: dbt build --full-refresh")
         try:

@@ -311,3 +311,18 @@ def test_a_refresh_whose_data_tests_fail_publishes_nothing(tmp_path, reference_r
     assert version_of(db) == reference_run["old_version"]
     assert marts_snapshot(db) == reference_run["old_marts"]
     assert not list((root / "tradeflow.duckdb.builds").glob("*.duckdb"))  # the failed build is gone
+
+
+def test_a_refresh_with_nothing_new_keeps_the_published_version(tmp_path, reference_run):
+    root = tmp_path / "wh"
+    clone_tree(reference_run["old_tree"], root)
+    db = root / "tradeflow.duckdb"
+    first = refresh(root, DEMO)
+    version = re.search(r"published version (\S+):", first.stdout).group(1)
+    kept = sorted(p.name for p in (root / "tradeflow.duckdb.versions").glob("*.duckdb"))
+    second = refresh(root, DEMO)
+    assert f"nothing new since version {version}: the published warehouse stays" in second.stdout
+    assert "dbt" not in second.stdout.split("published warehouse stays")[1]  # no dbt step was timed
+    assert version_of(db) == version
+    assert sorted(p.name for p in (root / "tradeflow.duckdb.versions").glob("*.duckdb")) == kept
+    assert not list((root / "tradeflow.duckdb.builds").glob("*.duckdb"))
