@@ -6,11 +6,7 @@ cn8_exports as (
 ),
 
 geo as (
-    select distinct
-        geo_code,
-        iso3
-    from {{ ref('eurostat_geo_labels') }}
-    where iso3 is not null
+    {{ eurostat_geo_to_iso3() }}
 ),
 
 renamed as (
