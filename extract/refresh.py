@@ -111,6 +111,26 @@ def project_fingerprint() -> str:
     return digest.hexdigest()
 
 
+# dbt's parse of the project, kept between refreshes: dbt re-parses only the files that changed (it
+# checks every file's hash), which saves ~4 s of each nightly build.
+PARSE_CACHE = "partial_parse.msgpack"
+
+
+def dbt_build_args(project_changed: bool) -> list[str]:
+    """The `dbt build` of a refresh.
+
+    New dbt code (or no published build): `--full-refresh`, with the seeds and the unit tests. The same
+    code as the published build: an incremental build of what changed, without the seeds and their
+    tests (they are part of the fingerprint, so they are the published build's, already tested) and
+    without the unit tests (they test the code on fixed inputs, and this code passed them when it was
+    first built); every other data test runs, on the changed periods for the large trade tables
+    (macros/incremental_scope.sql).
+    """
+    if project_changed:
+        return ["build", "--full-refresh"]
+    return ["build", "--exclude", "resource_type:seed", "resource_type:unit_test"]
+
+
 def previous_fingerprint(db: Path) -> str | None:
     if not db.exists():
         return None
@@ -231,18 +251,20 @@ def refresh(
         result.full_refresh = project_changed
         if result.full_refresh:
             log.info("the dbt project changed since the published build: dbt build --full-refresh")
+        parse_cache = layout.builds / PARSE_CACHE
+        if parse_cache.exists():
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(parse_cache, target / PARSE_CACHE)
         try:
-            run_dbt(
-                ["build", *(["--full-refresh"] if result.full_refresh else [])],
-                db_path=build,
-                capture=True,
-                target_path=target,
-            )
+            run_dbt(dbt_build_args(project_changed), db_path=build, capture=True, target_path=target)
         except DbtFailed as exc:
             result.failing_tests = exc.failures
             raise
         finally:
             result.steps["dbt"] = round(time.monotonic() - t0, 3)
+            if (target / PARSE_CACHE).exists():
+                shutil.copyfile(target / PARSE_CACHE, parse_cache.with_suffix(".tmp"))
+                os.replace(parse_cache.with_suffix(".tmp"), parse_cache)
             shutil.rmtree(target, ignore_errors=True)
 
         t0 = time.monotonic()

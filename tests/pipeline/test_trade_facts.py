@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tomllib
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -12,7 +13,7 @@ import pytest
 
 from extract.dbt import run_dbt
 from tests.conftest import PROJECT_DIR
-from tests.pipeline.test_refresh import refresh, toml_dump
+from tests.pipeline.test_refresh import marts_snapshot, refresh, toml_dump
 
 COMEXT = PROJECT_DIR / "data" / "files" / "eurostat_comext"
 EU27_LABEL = "European Union - 27 countries"
@@ -84,17 +85,29 @@ def test_kyrgyz_imports_from_russia_and_the_mirror(demo_con):
     assert value == pytest.approx(kg_imports / 1.10) and mirror == value
 
 
-def test_incremental_run_after_one_new_month_equals_a_full_refresh(tmp_path):
-    """Load the Kazakhstan file without its last month, then the real file: the incremental build
-    redoes that one partition and its facts equal a --full-refresh build, row for row."""
+def full_refresh_marts(db: Path, work: Path) -> dict:
+    """The marts a `dbt build --full-refresh` makes from the same raw tables (on a copy)."""
+    full = work / "full.duckdb"
+    shutil.copyfile(db, full)
+    run_dbt(["build", "--full-refresh"], db_path=full, capture=True, target_path=work / "target")
+    snapshot = marts_snapshot(full)
+    full.unlink()
+    return snapshot
+
+
+def test_incremental_runs_equal_a_full_refresh_when_a_month_arrives_and_when_it_is_revised_away(tmp_path):
+    """Load the Kazakhstan file without its last month, then the real file, then the file without that
+    month again (a revision that removes a period). Each nightly build redoes that one partition and
+    the periods it touches, before and after, and every mart equals a --full-refresh build, row for
+    row: fct_trade_flows (by partition), fct_trade_flows_best (by period) and the marts built on them."""
     data = tomllib.loads((PROJECT_DIR / "config" / "demo.toml").read_text())
     kz = COMEXT / "eu_member_exports_to_KZ_monthly_2019-2024.csv"
     drop = tmp_path / "drop" / kz.name
     drop.parent.mkdir()
     lines = kz.read_text().splitlines(keepends=True)
-    without_last_month = [line for line in lines if "202408-Aug. 2024" not in line]
-    assert len(without_last_month) < len(lines)
-    drop.write_text("".join(without_last_month))
+    without_last_month = "".join(line for line in lines if "202408-Aug. 2024" not in line)
+    assert len(without_last_month) < len("".join(lines))
+    drop.write_text(without_last_month)
     files = data["sources"]["eurostat_comext"]["files"]
     data["sources"]["eurostat_comext"]["files"] = [str(drop) if Path(f).name == kz.name else f for f in files]
     config = tmp_path / "config.toml"
@@ -102,33 +115,30 @@ def test_incremental_run_after_one_new_month_equals_a_full_refresh(tmp_path):
     root = tmp_path / "wh"
     refresh(root, config)
     db = root / "tradeflow.duckdb"
+    august = """select count(*) from marts.fct_trade_flows_best
+                where period_start = date '2024-08-01' and importer_code = 'KAZ' and frequency = 'M'"""
     with duckdb.connect(str(db), read_only=True) as con:
-        assert (
-            con.execute(
-                "select count(*) from marts.fct_trade_flows where period_start = date '2024-08-01' and partner_code = 'KAZ'"
-            ).fetchone()[0]
-            == 0
-        )
+        assert con.execute(august).fetchone()[0] == 0
 
     shutil.copyfile(kz, drop)  # the new month arrives
     refresh(root, config)
-    query = "select * exclude (_loaded_at) from marts.fct_trade_flows order by all"
     with duckdb.connect(str(db), read_only=True) as con:
-        incremental = con.execute(query).fetchall()
         changed = con.execute("select partition_id from intermediate.int_changed_partitions").fetchall()
-        new_month = con.execute(
-            "select count(*) from marts.fct_trade_flows where period_start = date '2024-08-01' and partner_code = 'KAZ'"
-        ).fetchone()[0]
+        periods = con.execute("select min(period_start), max(period_start) from intermediate.int_changed_periods")
+        first, last = periods.fetchone()
+        arrived = con.execute(august).fetchone()[0]
     assert changed == [(f"eurostat_comext__web_export/{kz.name}",)]
-    assert new_month > 0
+    # the file holds 2019-01..2024-08: those periods are redone, nothing else
+    assert (str(first), str(last)) == ("2019-01-01", "2024-08-01")
+    assert arrived > 0
+    incremental = marts_snapshot(db)
+    assert incremental == full_refresh_marts(db, tmp_path)
 
-    full = tmp_path / "full.duckdb"
-    shutil.copyfile(db, full)
-    run_dbt(
-        ["build", "--full-refresh", "--select", "+fct_trade_flows"],
-        db_path=full,
-        capture=True,
-        target_path=tmp_path / "target",
-    )
-    with duckdb.connect(str(full), read_only=True) as con:
-        assert con.execute(query).fetchall() == incremental
+    drop.write_text(without_last_month)  # the month is revised away
+    refresh(root, config)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute(august).fetchone()[0] == 0
+        assert con.execute("select max(period_start) from intermediate.int_changed_periods").fetchone()[0] == date(
+            2024, 8, 1
+        )  # the month the reload no longer has is redone (emptied) too
+    assert marts_snapshot(db) == full_refresh_marts(db, tmp_path)

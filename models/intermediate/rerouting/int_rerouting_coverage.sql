@@ -36,6 +36,11 @@ scopes as (
     from {{ ref('eu_export_bans') }}
 ),
 
+-- Only the products of a scope count in the end (`scoped` below): the others are left out first.
+scope_products as (
+    select distinct hs6 from scopes
+),
+
 monthly_legs as (
     select
         case when hs6.reporter_code = 'EU27' then 'eu_to_transit' else 'transit_to_ru' end as leg,
@@ -44,6 +49,8 @@ monthly_legs as (
         hs6.period_start,
         {{ exact_sum('hs6.value_eur') }} as value_eur
     from hs6
+    inner join scope_products
+        on hs6.product_code_hs2022 = scope_products.hs6
     inner join transit
         on
             (hs6.reporter_code = 'EU27' and hs6.partner_code = transit.transit_code)

@@ -4,28 +4,26 @@
     since the last build (ops.partitions.fetched_at), so a nightly run costs what changed;
     `dbt build --full-refresh` gives the same rows.
 -#}
+{#- int_changed_periods reads the rows this build replaces: it must run before the delete below. -#}
+-- depends_on: {{ ref('int_changed_periods') }}
+-- depends_on: {{ ref('int_changed_partitions') }}
 {{
     config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{% if is_incremental() %}delete from {{ this }} where partition_id in (select partition_id from {{ ref('int_changed_partitions') }}){% endif %}",
+        pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ in_changed_partitions('partition_id') }}{% endif %}",
     )
 }}
 
 with
 
-changed as (
-    select partition_id from {{ ref('int_changed_partitions') }}
-),
-
 flows as (
-    select converted.*
-    from {{ ref('int_trade_flows_converted') }} as converted
-    {% if is_incremental() %}
-        inner join changed
-            on converted.partition_id = changed.partition_id
-    {% endif %}
+    select *
+    from {{ ref('int_trade_flows_converted') }}
+    {%- if is_incremental() %}
+        where {{ in_changed_partitions('partition_id') }}
+    {%- endif %}
 ),
 
 final as (

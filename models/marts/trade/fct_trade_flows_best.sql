@@ -7,11 +7,30 @@
          since 2022.
     `value_basis` says which was used; `discrepancy_ratio` shows how far the two reports are apart
     where both exist.
+
+    Incremental by period: a nightly build deletes the periods of int_changed_periods and inserts the
+    mirror pairs of those periods only (the same macro as int_trade_flows_mirrored, filtered on the
+    facts); a full build reads int_trade_flows_mirrored. Both give the same rows.
 -#}
+-- depends_on: {{ ref('int_changed_periods') }}
+-- depends_on: {{ ref('fct_trade_flows') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{% if is_incremental() %}delete from {{ this }} where period_start in (select period_start from {{ ref('int_changed_periods') }}){% endif %}",
+    )
+}}
+
 with
 
 mirrored as (
-    select * from {{ ref('int_trade_flows_mirrored') }}
+    {%- if is_incremental() %}
+        {{ trade_flows_mirrored("period_start in (select period_start from " ~ ref('int_changed_periods') ~ ")") }}
+    {%- else %}
+        select * from {{ ref('int_trade_flows_mirrored') }}
+    {%- endif %}
 ),
 
 chosen as (

@@ -1,15 +1,16 @@
 -- Reconciliation: EU members' exports to a partner sum to Eurostat's EU27 aggregate in the same source,
 -- period and product, within var('eu27_sum_tolerance_pct') percent (default 0.5: rounding in the files).
+-- On an incremental build only the periods it redid are compared (macros/incremental_scope.sql).
 with
 
 facts as (
     select * from {{ ref('fct_trade_flows') }}
-    where flow = 'export'
+    where flow = 'export' and {{ changed_periods_condition('period_start') }}
 ),
 
 members as (
-    select iso3 from {{ ref('country_groups') }}
-    where group_code = 'eu27'
+    select country_code as iso3 from {{ ref('dim_countries') }}
+    where is_eu27
 ),
 
 member_sum as (

@@ -1,9 +1,11 @@
 -- Reconciliation: a reporter's TOTAL equals the sum of its HS2 chapters where a source reports both for
 -- the same partner, flow and period, within var('chapter_sum_tolerance_pct') percent (default 1).
+-- On an incremental build only the periods it redid are compared (macros/incremental_scope.sql).
 with
 
 facts as (
     select * from {{ ref('fct_trade_flows') }}
+    where {{ changed_periods_condition('period_start') }}
 ),
 
 totals as (
