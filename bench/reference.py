@@ -8,6 +8,8 @@ marts.sanctions_rerouting_indicators for complete years.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import polars as pl
 
@@ -16,9 +18,12 @@ from bench.generate import AGGREGATE, SEEDS, transit_comext_codes
 BASELINE = (2019, 2021)
 
 
-def floor_sql(table: str = "raw.eurostat_comext__web_export") -> str:
-    """ONE query from the raw table (and the CHPL seed file): the least work the indicator needs."""
+def floor_sql(table: str = "raw.eurostat_comext__web_export", where: str | None = None) -> str:
+    """ONE query from the raw table (and the CHPL seed file): the least work the indicator needs.
+    `table` may be a subquery with columns partner, product, period, value_eur that `where` filters."""
     transit = ", ".join(f"'{c}'" for c in sorted(transit_comext_codes()))
+    if where is None:
+        where = f"raw.reporter = '{AGGREGATE}' and raw.flow = '2' and raw.freq = 'M' and raw.partner in ({transit})"
     chpl = (SEEDS / "chpl_products.csv").as_posix()
     return f"""
 with
@@ -33,7 +38,7 @@ annual as (
            sum(raw.value_eur) as value_eur, count(distinct raw.period) as months
     from {table} as raw
     inner join scopes on raw.product = scopes.product
-    where raw.reporter = '{AGGREGATE}' and raw.flow = '2' and raw.freq = 'M' and raw.partner in ({transit})
+    where {where}
     group by all
 ),
 complete as (select * from annual where months = 12),
@@ -51,6 +56,33 @@ order by 1, 2, 3
 
 def floor(con: duckdb.DuckDBPyConnection, table: str = "raw.eurostat_comext__web_export") -> pl.DataFrame:
     return pl.from_arrow(con.sql(floor_sql(table)).to_arrow_table())
+
+
+def floor_files_sql(files: list) -> str:
+    """ONE query from the raw files themselves (the web-export CSVs the loader takes, with their long
+    labels) and the seed files: the least work from the same input as tradeflow's load + build."""
+    transit = ", ".join(f"'{c}'" for c in sorted(transit_comext_codes()))
+    paths = ", ".join(f"'{Path(f).as_posix()}'" for f in files)
+    labels = (SEEDS / "eurostat_geo_labels.csv").as_posix()
+    raw = f"""(
+    select partner_labels.geo_code as partner, split_part(csv.PRODUCT, '-', 1) as product,
+           left(csv.PERIOD, 6) as period, csv.VALUE_IN_EUR as value_eur
+    from read_csv([{paths}], header = true, types = {{'VALUE_IN_EUR': 'DOUBLE'}}) as csv
+    inner join (
+        select distinct label from read_csv('{labels}', all_varchar = true)
+        where lang = 'en' and geo_code = '{AGGREGATE}'
+    ) as reporter_labels on csv.REPORTER = reporter_labels.label
+    inner join (
+        select distinct geo_code, label from read_csv('{labels}', all_varchar = true)
+        where lang = 'en' and geo_code in ({transit})
+    ) as partner_labels on csv.PARTNER = partner_labels.label
+    where csv.FLOW = '2-EXPORT'
+)"""
+    return floor_sql(raw, where="true")
+
+
+def floor_files(con: duckdb.DuckDBPyConnection, files: list) -> pl.DataFrame:
+    return pl.from_arrow(con.sql(floor_files_sql(files)).to_arrow_table())
 
 
 def pandas_indicator(con: duckdb.DuckDBPyConnection, table: str = "raw.eurostat_comext__web_export"):
