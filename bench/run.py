@@ -5,7 +5,7 @@ Per scale (work dir default /tmp/tradeflow-bench/<scale>, never the repo):
   setup        the demo's other sources (ECB rates, Comtrade, IMF, national, World Bank, wiiw) through
                extract.pipeline.extract, and the empty Comext tables the staging views read
   load         extract.pipeline.extract(cfg, ['eurostat_comext']): plan (sha256 per file), fetch, land
-               (gzip), parse (polars), load (DuckDB), timed as parse + load throughput
+               (zstd), parse (polars), load (DuckDB), timed as parse + load throughput
   dbt full     the refresh's first build (`dbt build --full-refresh`: seeds, models, unit and data tests)
   floor        ONE DuckDB query from the raw files (the month CSVs), and ONE from the loaded raw table
                (bench/reference.py)
@@ -103,7 +103,7 @@ def dbt_timings(target: Path, top: int = 8) -> list[dict]:
 
 
 def profile_partition(path: Path, work: Path) -> dict:
-    """Where a partition's load time goes: sha256, landing (gzip), parse, DuckDB insert, timed apart on
+    """Where a partition's load time goes: sha256, landing (zstd), parse, DuckDB insert, timed apart on
     one month file with the same functions the runner calls; plus the top cProfile entries of parse."""
     from extract.landing import land
     from extract.load import load_partition
@@ -122,7 +122,7 @@ def profile_partition(path: Path, work: Path) -> dict:
     out["bytes"] = len(bodies[0].body)
     with Timer() as t:
         land(scratch / "landing", src.name, partition.dataset, partition.key, bodies[0].body, "csv", "x")
-    out["land_gzip_s"] = t.seconds
+    out["land_s"] = t.seconds
     prof = cProfile.Profile()
     with Timer() as t:
         prof.enable()

@@ -1,4 +1,9 @@
-"""Landing: every response body kept exactly as received (gzip-compressed), never edited."""
+"""Landing: every response body kept exactly as received (compressed), never edited.
+
+Bodies are written zstd-compressed (`.zst`, level 3: ~600 MB/s on one core, smaller than gzip at any
+level) when the `zstandard` package is installed, else gzip level 1 (`.gz`). Both are read back by
+`read_landed`, so landing files written before keep working.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,15 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+try:
+    import zstandard
+except ImportError:  # pragma: no cover - the gzip fallback, when zstandard is not installed
+    zstandard = None
+
+ZSTD_LEVEL = 3
+# the compressed forms a landing file may have, newest first: identical bytes in either form land once
+SUFFIXES = (".zst", ".gz")
 
 
 @dataclass(frozen=True)
@@ -21,24 +35,42 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9=._-]+", "_", text).strip("_")[:150]
 
 
-def land(root: Path, source: str, dataset: str, partition_key: str, body: bytes, ext: str, stamp: str) -> Landed:
-    """Write `body` under landing/<source>/<dataset>/<partition>/<stamp>_<sha12>.<ext>.gz atomically.
+def _compress(body: bytes, suffix: str) -> bytes:
+    if suffix == ".zst":
+        # one frame with the content size; no threads (the load runs beside it), no timestamp: the same
+        # body always compresses to the same bytes
+        return zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_content_size=True).compress(body)
+    # mtime=0: the same body always compresses to the same bytes; level 1: landing is on the load's
+    # critical path (level 9 cost 40% of load time in the benchmark, for 20% smaller files)
+    return gzip.compress(body, compresslevel=1, mtime=0)
 
-    Identical bytes land once: the same content reuses the existing file.
+
+def land(
+    root: Path,
+    source: str,
+    dataset: str,
+    partition_key: str,
+    body: bytes,
+    ext: str,
+    stamp: str,
+) -> Landed:
+    """Write `body` under landing/<source>/<dataset>/<partition>/<stamp>_<sha12>.<ext>.zst (or .gz) atomically.
+
+    Identical bytes land once: the same content reuses the existing file (in either compressed form).
     """
     digest = hashlib.sha256(body).hexdigest()
     folder = Path(root) / slug(source) / slug(dataset) / slug(partition_key)
     folder.mkdir(parents=True, exist_ok=True)
-    existing = sorted(folder.glob(f"*_{digest[:12]}.{ext}.gz"))
-    if existing:
-        return Landed(existing[0], digest, len(body))
-    path = folder / f"{slug(stamp)}_{digest[:12]}.{ext}.gz"
+    for suffix in SUFFIXES:
+        existing = sorted(folder.glob(f"*_{digest[:12]}.{ext}{suffix}"))
+        if existing:
+            return Landed(existing[0], digest, len(body))
+    suffix = ".zst" if zstandard is not None else ".gz"
+    path = folder / f"{slug(stamp)}_{digest[:12]}.{ext}{suffix}"
+    data = _compress(body, suffix)
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as fh:
-        # mtime=0: the same body always compresses to the same bytes; level 1: landing is on the load's
-        # critical path (level 9 cost 40% of load time in the benchmark, for 20% smaller files)
-        with gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, compresslevel=1) as gz:
-            gz.write(body)
+        fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
@@ -46,5 +78,12 @@ def land(root: Path, source: str, dataset: str, partition_key: str, body: bytes,
 
 
 def read_landed(path: Path) -> bytes:
+    """The body exactly as received, from a landing file of either form (.zst or .gz)."""
+    path = Path(path)
+    if path.suffix == ".zst":
+        if zstandard is None:
+            raise RuntimeError(f"{path}: reading a .zst landing file needs the zstandard package")
+        with open(path, "rb") as fh, zstandard.ZstdDecompressor().stream_reader(fh) as reader:
+            return reader.read()
     with gzip.open(path, "rb") as fh:
         return fh.read()

@@ -74,11 +74,16 @@ def load_partition(
     sha256: str,
     landing_path: str,
     run_id: str,
+    ensure: bool = True,
+    replace: bool = True,
 ) -> int:
     """Replace the partition's rows and its ledger entry atomically. Returns the row count.
 
     `_loaded_at` is the time the bytes were fetched, so reloading the same landing file gives
-    identical rows.
+    identical rows. `ensure=False`: the caller has already made the ledger and the raw table
+    (`ledger.ensure`, `ensure_table`), e.g. once per source rather than once per partition.
+    `replace=False`: the caller knows the table holds no row of this partition (read from the table,
+    not from the ledger), so the delete, a scan of the whole table, is skipped.
     """
     if list(frame.columns) != list(dataset.schema):
         raise SourceError(source, partition_key, f"frame columns {frame.columns} differ from the declared schema")
@@ -87,13 +92,18 @@ def load_partition(
         pl.lit(fetched_at, dtype=pl.Datetime("us")).alias("_loaded_at"),
         pl.lit(source_updated_at, dtype=pl.String).alias("_source_updated_at"),
     )
-    ledger.ensure(con)
-    name = ensure_table(con, source, dataset)
+    if ensure:
+        ledger.ensure(con)
+        name = ensure_table(con, source, dataset)
+    else:
+        name = table_name(source, dataset)
     column_list = ", ".join(f'"{c}"' for c in rows.columns)
     con.execute("begin transaction")
     try:
-        con.execute(f"delete from {name} where _partition_key = ?", [partition_key])
-        con.register("_tradeflow_rows", rows.to_arrow())
+        if replace:
+            con.execute(f"delete from {name} where _partition_key = ?", [partition_key])
+        # the newest Arrow layout (string views) is polars' own: no copy of the string columns
+        con.register("_tradeflow_rows", rows.to_arrow(compat_level=pl.CompatLevel.newest()))
         con.execute(f"insert into {name} ({column_list}) select {column_list} from _tradeflow_rows")
         con.unregister("_tradeflow_rows")
         faults.checkpoint("load")  # crash tests: killed inside the open transaction

@@ -10,6 +10,7 @@ import hashlib
 import logging
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,7 +20,7 @@ from tqdm import tqdm
 from extract import faults, ledger
 from extract.errors import TradeflowError
 from extract.landing import Landed, land
-from extract.load import load_partition, table_name
+from extract.load import ensure_table, load_partition, table_name
 from extract.sources.base import Context, ParseResult, Partition, Source
 
 log = logging.getLogger(__name__)
@@ -76,29 +77,71 @@ def run_source(
     run.partitions_skipped += len(partitions) - len(todo)
     if not todo:
         return
+    # the ledger and the raw tables are made once here, not again for every partition
+    ledger.ensure(con)
+    present: dict[str, set[str]] = {}  # per dataset, the partition keys that have rows in its raw table
+    for dataset in sorted({p.dataset for p in todo}):
+        table = ensure_table(con, source.name, source.datasets[dataset])
+        present[dataset] = {r[0] for r in con.execute(f"select distinct _partition_key from {table}").fetchall()}
     # a progress bar on a terminal only (tqdm turns itself off when stderr is not a TTY)
     bar = tqdm(todo, desc=f"{source.name}", unit="partition", disable=None if progress else True, leave=False)
     # One worker: fetches stay sequential and in plan order (a source's fetch may reuse the previous
     # call's answer, e.g. Comtrade's grouped periods), and the client is used by one thread at a time.
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"tradeflow-{source.name}")
     try:
-        ahead: Future[Prepared] = pool.submit(prepare, source, ctx, todo[0], state.get((todo[0].dataset, todo[0].key)))
-        for i, p in enumerate(bar):
-            bar.set_postfix_str(f"{p.dataset}/{p.key}"[-60:], refresh=False)
-            current = ahead
-            if i + 1 < len(todo):  # queued behind the current one: it starts when `current` is prepared
-                nxt = todo[i + 1]
-                ahead = pool.submit(prepare, source, ctx, nxt, state.get((nxt.dataset, nxt.key)))
-            try:
-                load_one(con, source, ctx, run, p, state.get((p.dataset, p.key)), prepared=current.result())
-            except (TradeflowError, OSError) as exc:
-                run.partitions_failed += 1
-                run.errors.append(str(exc))
-                log.error("%s", exc)
-                ledger.record_failure(con, source.name, p.dataset, p.key, run.run_id, str(exc))
+        with fewer_checkpoints(con):
+            ahead: Future[Prepared] = pool.submit(
+                prepare, source, ctx, todo[0], state.get((todo[0].dataset, todo[0].key))
+            )
+            for i, p in enumerate(bar):
+                bar.set_postfix_str(f"{p.dataset}/{p.key}"[-60:], refresh=False)
+                current = ahead
+                if i + 1 < len(todo):  # queued behind the current one: it starts when `current` is prepared
+                    nxt = todo[i + 1]
+                    ahead = pool.submit(prepare, source, ctx, nxt, state.get((nxt.dataset, nxt.key)))
+                try:
+                    load_one(
+                        con,
+                        source,
+                        ctx,
+                        run,
+                        p,
+                        state.get((p.dataset, p.key)),
+                        prepared=current.result(),
+                        present=present[p.dataset],
+                    )
+                except (TradeflowError, OSError) as exc:
+                    run.partitions_failed += 1
+                    run.errors.append(str(exc))
+                    log.error("%s", exc)
+                    ledger.record_failure(con, source.name, p.dataset, p.key, run.run_id, str(exc))
     finally:
         # on an unexpected error: do not start what is queued, wait for the running one to end
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+CHECKPOINT_THRESHOLD = "1GB"
+
+
+@contextmanager
+def fewer_checkpoints(con: duckdb.DuckDBPyConnection):
+    """Raise DuckDB's WAL auto-checkpoint threshold while a source's partitions are loaded, then restore it.
+
+    At the default 16 MB the WAL of a few small partitions triggers a checkpoint that compresses the
+    table's newest rows again and again (the cost grows with the table: 40% of the load at 1M rows).
+    Durability is unchanged: every partition's commit is still written to the WAL and synced; the
+    data is checkpointed once afterwards (by the next commit over the threshold or `checkpoint`).
+    """
+    try:
+        before = con.execute("select current_setting('checkpoint_threshold')").fetchone()[0]
+        con.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+    except duckdb.Error:  # not a setting of this database: load with what it has
+        yield
+        return
+    try:
+        yield
+    finally:
+        con.execute(f"set checkpoint_threshold = '{before}'")
 
 
 @dataclass(frozen=True)
@@ -148,8 +191,13 @@ def load_one(
     p: Partition,
     state: dict | None,
     prepared: Prepared | None = None,
+    present: set[str] | None = None,
 ) -> None:
-    """Load one partition (prepared by `prepare`, or prepared here) into DuckDB. Main thread only."""
+    """Load one partition (prepared by `prepare`, or prepared here) into DuckDB. Main thread only.
+
+    `present`: the keys of the partitions that have rows in the raw table (from `run_source`, which has
+    made the tables; kept up to date here); None: the tables are made and the old rows deleted as usual.
+    """
     if prepared is None:
         prepared = prepare(source, ctx, p, state)
     if prepared.result is None:
@@ -188,6 +236,10 @@ def load_one(
         sha256=prepared.digest,
         landing_path=";".join(str(x.path) for x in prepared.landed),
         run_id=run.run_id,
+        ensure=present is None,
+        replace=present is None or p.key in present,
     )
+    if present is not None:
+        present.add(p.key)
     run.partitions_loaded += 1
     run.rows_loaded += n

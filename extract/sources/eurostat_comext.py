@@ -34,6 +34,7 @@ import logging
 import math
 import re
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlencode
@@ -286,6 +287,36 @@ def _first_line(frame: pl.DataFrame, mask: pl.Series) -> int:
     return int(mask.arg_true()[0]) + 2
 
 
+_LABEL_COLUMNS = ("REPORTER", "PARTNER", "PRODUCT", "FLOW", "STAT_PROCEDURE", "PERIOD")
+
+
+# the label parsers of the fast path, remembered across files (the same labels recur in every month)
+_LABEL_PARSERS = {
+    "PERIOD": functools.lru_cache(maxsize=1 << 16)(web_period),
+    "FLOW": functools.lru_cache(maxsize=1 << 10)(web_flow),
+    "PRODUCT": functools.lru_cache(maxsize=1 << 16)(lambda v: web_code(v, "TOTAL")),
+    "STAT_PROCEDURE": functools.lru_cache(maxsize=1 << 10)(lambda v: web_code(v, "T")),
+}
+
+
+def _dense_ids(mapped: list, codes: pl.Series) -> pl.Series:
+    """Per row, a dense integer id of the mapped value of its code (equal mapped values, equal ids)."""
+    ids: dict = {}
+    lookup = [ids.setdefault(m, len(ids)) for m in mapped]
+    return pl.Series(lookup, dtype=pl.Int64).gather(codes)
+
+
+def _has_repeats(key_ids: list[pl.Series], height: int) -> bool:
+    """Whether two rows have the same key (every column of `key_ids` equal)."""
+    radix = [int(k.max()) + 1 for k in key_ids]
+    if math.prod(radix) < 2**62:  # one integer per key: mixed radix
+        key = key_ids[0]
+        for k, r in zip(key_ids[1:], radix[1:], strict=True):
+            key = key * r + k
+        return key.n_unique() != height
+    return pl.DataFrame(key_ids).is_duplicated().any()
+
+
 class EurostatComext(Source):
     name = "eurostat_comext"
     datasets = {
@@ -353,7 +384,10 @@ class EurostatComext(Source):
     # ------------------------------------------------------------------ plan
 
     def plan(self, ctx: Context) -> list[Partition]:
-        partitions = [self._file_partition(Path(f)) for f in self.settings.get("files", [])]
+        files = [Path(f) for f in self.settings.get("files", [])]
+        # the stamp of a file is its sha256: hashed on two threads (hashlib releases the GIL), in plan order
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"{self.name}-plan") as pool:
+            partitions = list(pool.map(self._file_partition, files))
         if self.settings.get("reporters"):
             partitions += self._api_partitions(ctx)
         return partitions
@@ -534,7 +568,86 @@ class EurostatComext(Source):
         where = b.url
         frame = _read_csv(b.body)
         warnings = check_fields(self.name, where, frame.columns, WEB_EXPORT_COLUMNS, WEB_EXPORT_COLUMNS)
-        frame = frame.select(WEB_EXPORT_COLUMNS).with_row_index("source_line", offset=2)
+        frame = frame.select(WEB_EXPORT_COLUMNS)
+        out = self._web_export_rows(frame)
+        if out is None:  # something to report or to drop: the checked path names the file, row and value
+            return self._parse_web_export_checked(frame, where, warnings)
+        return ParseResult(conform(self.name, where, out, self.datasets["web_export"].schema), warnings)
+
+    def _web_export_rows(self, frame: pl.DataFrame) -> pl.DataFrame | None:
+        """The typed rows of a clean web-export file, mapped once per distinct label; None if any check fails.
+
+        The same rows as `_parse_web_export_checked`, without its joins and row-wide unique/group-by:
+        every label column is a code into its distinct values (an Enum), each distinct value is
+        checked and mapped once, and the mapped values are gathered by code. A file with a null or an
+        unknown label, a value that is no number, or a cell that repeats (even verbatim) gives None:
+        the checked path then drops the repeats with a warning, or fails naming the first bad row.
+        """
+        if frame.height == 0 or any(frame[c].null_count() for c in _LABEL_COLUMNS):
+            return None
+        distinct, codes = {}, {}
+        for column in _LABEL_COLUMNS:
+            values = frame[column].unique()
+            distinct[column] = values.to_list()
+            codes[column] = frame[column].cast(pl.Enum(values)).to_physical().cast(pl.Int64)
+        parsed = {}
+        for column, func in _LABEL_PARSERS.items():
+            parsed[column] = [func(v) for v in distinct[column]]
+            if any(r is None for r in parsed[column]):
+                return None
+        # the language of a row is that of its FLOW label (as in the checked path, the same expression)
+        french = pl.Series(distinct["FLOW"], dtype=pl.String).str.contains("ATION$").cast(pl.Int64)
+        row_french = french.gather(codes["FLOW"])
+        labels = geo_labels()
+        geo = {}
+        for column in ("REPORTER", "PARTNER"):
+            # a code per (label, language): 2 x label + 1 for French
+            pair = codes[column] * 2 + row_french
+            mapped: list[tuple[str, str | None, bool] | None] = [None] * (2 * len(distinct[column]))
+            for i in pair.unique().to_list():
+                hit = labels.get(("fr" if i % 2 else "en", distinct[column][i // 2]))
+                if hit is None:
+                    return None
+                mapped[i] = hit
+            geo[column] = (pair, mapped)
+        value = frame["VALUE_IN_EUR"].str.strip_chars().replace("", None)
+        numbers = value.cast(pl.Float64, strict=False)
+        if numbers.null_count() != value.null_count():
+            return None
+        # the cell keys, each column as dense integer ids of its mapped values
+        key_ids = []
+        for pair, mapped in geo.values():
+            key_ids.append(_dense_ids([m[0] if m else None for m in mapped], pair))
+        key_ids.append(_dense_ids(parsed["PRODUCT"], codes["PRODUCT"]))
+        key_ids.append(_dense_ids(parsed["FLOW"], codes["FLOW"]))
+        key_ids.append(_dense_ids(parsed["STAT_PROCEDURE"], codes["STAT_PROCEDURE"]))
+        key_ids.append(_dense_ids([p[1] for p in parsed["PERIOD"]], codes["PERIOD"]))
+        if _has_repeats(key_ids, frame.height):
+            return None
+
+        def gather(values: list, dtype: pl.DataType, at: pl.Series) -> pl.Series:
+            return pl.Series(values, dtype=dtype).gather(at)
+
+        columns = {}
+        for column, prefix in (("REPORTER", "reporter"), ("PARTNER", "partner")):
+            pair, mapped = geo[column]
+            columns[f"{prefix}_label"] = frame[column]
+            columns[prefix] = gather([m and m[0] for m in mapped], pl.String, pair)
+            columns[f"{prefix}_iso3"] = gather([m and m[1] for m in mapped], pl.String, pair)
+            columns[f"{prefix}_is_aggregate"] = gather([m and m[2] for m in mapped], pl.Boolean, pair)
+        columns["product"] = gather(parsed["PRODUCT"], pl.String, codes["PRODUCT"])
+        columns["flow"] = gather(parsed["FLOW"], pl.String, codes["FLOW"])
+        columns["stat_procedure"] = gather(parsed["STAT_PROCEDURE"], pl.String, codes["STAT_PROCEDURE"])
+        columns["freq"] = gather([p[0] for p in parsed["PERIOD"]], pl.String, codes["PERIOD"])
+        columns["period"] = gather([p[1] for p in parsed["PERIOD"]], pl.String, codes["PERIOD"])
+        columns["period_label"] = frame["PERIOD"]
+        columns["value_eur"] = numbers
+        columns["source_line"] = pl.int_range(2, frame.height + 2, dtype=pl.Int64, eager=True)
+        return pl.DataFrame([s.alias(name) for name, s in columns.items()])
+
+    def _parse_web_export_checked(self, frame: pl.DataFrame, where: str, warnings: list[str]) -> ParseResult:
+        """Parse with every check row-wide: the first bad row named, verbatim repeats dropped with a warning."""
+        frame = frame.with_row_index("source_line", offset=2)
         # The language of a row is the language of its FLOW label (one year of the annual file is French).
         frame = frame.with_columns(
             pl.when(pl.col("FLOW").str.contains("ATION$")).then(pl.lit("fr")).otherwise(pl.lit("en")).alias("lang")

@@ -12,7 +12,7 @@ import pytest
 from extract.config import Config, load_config
 from extract.errors import BadResponse, SchemaDrift
 from extract.http import ReplayAdapter, make_client
-from extract.landing import read_landed
+from extract.landing import SUFFIXES, read_landed
 from extract.pipeline import extract
 from extract.sources.base import Context, Fetched, Partition
 from extract.sources.comtrade import Call, Comtrade
@@ -368,7 +368,7 @@ def test_key_goes_only_in_the_header(tmp_path, monkeypatch, caplog):
         assert KEY not in url and "/data/v1/" in url
     assert KEY not in caplog.text and "GET https://comtradeapi.un.org/data/v1/get" in caplog.text
     assert all(KEY not in e for e in failed.errors)
-    landed = list((tmp_path / "landing").rglob("*.gz"))
+    landed = [f for f in (tmp_path / "landing").rglob("*") if f.suffix in SUFFIXES]
     assert landed and all(KEY.encode() not in read_landed(f) for f in landed)
     dump = query(tmp_path, "select * from ops.runs") + query(tmp_path, "select * from ops.partition_errors")
     dump += query(tmp_path, "select * from ops.partitions")
