@@ -42,6 +42,7 @@ from urllib.parse import urlencode
 import polars as pl
 
 from extract.errors import BadResponse, ConfigError, SchemaDrift
+from extract.landing import FileStamps
 from extract.settings import PROJECT_DIR
 from extract.sources.base import (
     Context,
@@ -263,12 +264,8 @@ def web_code(label: str, total_code: str) -> str | None:
 # --------------------------------------------------------------------------- the source
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+# the file drops' hashes, remembered by size and mtime (extract.landing.FileStamps), in landing/<source>/
+STAMPS_FILE = "file-stamps.json"
 
 
 def _header(path: Path) -> list[str]:
@@ -385,20 +382,24 @@ class EurostatComext(Source):
 
     def plan(self, ctx: Context) -> list[Partition]:
         files = [Path(f) for f in self.settings.get("files", [])]
-        # the stamp of a file is its sha256: hashed on two threads (hashlib releases the GIL), in plan order
+        # the stamp of a file is its sha256: a file unchanged since the last plan (same size and mtime)
+        # is not read again; the others are hashed on two threads (hashlib releases the GIL), in plan order
+        stamps = FileStamps(Path(ctx.landing_root) / self.name / STAMPS_FILE if ctx and files else None)
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"{self.name}-plan") as pool:
-            partitions = list(pool.map(self._file_partition, files))
+            partitions = list(pool.map(lambda f: self._file_partition(f, stamps), files))
+        stamps.save()
         if self.settings.get("reporters"):
             partitions += self._api_partitions(ctx)
         return partitions
 
-    def _file_partition(self, path: Path) -> Partition:
+    def _file_partition(self, path: Path, stamps: FileStamps | None = None) -> Partition:
         path = path if path.is_absolute() else PROJECT_DIR / path
         if not path.exists():  # fetch fails for this file alone, naming it
             return Partition(self.name, "web_export", path.name, {"path": path})
         header = _header(path)
         dataset = next((d for d, cols in FILE_LAYOUTS.items() if header == cols), "web_export")
-        return Partition(self.name, dataset, path.name, {"path": path}, source_updated_at=_sha256(path))
+        stamp = (stamps or FileStamps(None)).sha256(path)
+        return Partition(self.name, dataset, path.name, {"path": path}, source_updated_at=stamp)
 
     def _api_settings(self) -> dict:
         s = self.settings

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
+import os
 
 import duckdb
 import pytest
 from polars.testing import assert_frame_equal
 
-from extract.landing import land, read_landed
+from extract.landing import FileStamps, land, read_landed
 from extract.pipeline import extract
 from extract.runner import fewer_checkpoints
 from extract.sources.base import Fetched, Partition, check_fields
@@ -48,6 +50,51 @@ def test_a_gzip_landing_file_from_before_is_read_and_reused(tmp_path):
     old.write_bytes(gzip.compress(body, mtime=0))
     assert read_landed(old) == body
     assert land(tmp_path, "src", "ds", "k", body, "csv", "20240101T000000").path == old
+
+
+def test_file_stamps_hash_a_file_once_until_its_size_or_mtime_changes(tmp_path):
+    f = tmp_path / "drop.csv"
+    f.write_bytes(b"a,b\n1,2\n")
+    record = tmp_path / "landing" / "src" / "file-stamps.json"
+    stamps = FileStamps(record)
+    assert stamps.sha256(f) == hashlib.sha256(b"a,b\n1,2\n").hexdigest() and stamps.hashed == 1
+    stamps.save()
+    again = FileStamps(record)
+    assert again.sha256(f) == hashlib.sha256(b"a,b\n1,2\n").hexdigest() and again.hashed == 0  # not read
+    f.write_bytes(b"a,b\n1,3\n1,4\n")  # new bytes, new size
+    assert again.sha256(f) == hashlib.sha256(b"a,b\n1,3\n1,4\n").hexdigest() and again.hashed == 1
+    record.write_text("{not json")  # an unreadable record: every file is hashed, nothing breaks
+    assert FileStamps(record).sha256(f) == hashlib.sha256(b"a,b\n1,3\n1,4\n").hexdigest()
+
+
+def test_a_nightly_plan_takes_the_stamp_of_an_unchanged_file_from_the_record(tmp_path):
+    """The second extract finds the file unchanged without reading it: the recorded hash is what it
+    uses (shown by planting a wrong one with the file's true size and mtime), and the partition is
+    skipped; once the file's mtime moves, it is hashed again."""
+    drop = tmp_path / KZ_FILE
+    drop.write_bytes((FILES / KZ_FILE).read_bytes())
+    cfg = make_config(tmp_path, [], files=[str(drop)], reporters=None)
+    landing = tmp_path / "landing"
+    first = extract(cfg, ["eurostat_comext"], tmp_path / "wh.duckdb", landing=landing)
+    assert first.partitions_loaded == 1
+    record = landing / "eurostat_comext" / "file-stamps.json"
+    sha = hashlib.sha256(drop.read_bytes()).hexdigest()
+    assert [v[2] for v in json.loads(record.read_text()).values()] == [sha]
+    second = extract(cfg, ["eurostat_comext"], tmp_path / "wh.duckdb", landing=landing)
+    assert (second.partitions_loaded, second.partitions_skipped) == (0, 1)
+
+    src = EurostatComext({"files": [str(drop)]})
+    planted = FileStamps(record)
+    planted._seen[str(drop.resolve())][2] = "0" * 64
+    planted.save()
+
+    class Ctx:
+        landing_root = landing
+
+    assert src.plan(Ctx())[0].source_updated_at == "0" * 64  # from the record, the file was not read
+    st = drop.stat()
+    os.utime(drop, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    assert src.plan(Ctx())[0].source_updated_at == sha  # hashed again
 
 
 def test_extract_lands_every_file_recoverably_with_its_sha256_in_the_ledger(tmp_path):
