@@ -9,11 +9,12 @@
 -#}
 
 {#- The ids of int_changed_partitions as a list, read at run time (empty while parsing). -#}
-{% macro changed_partition_ids() %}
+{% macro changed_partition_ids(relation=none) %}
     {%- if not execute -%}
         {{ return([]) }}
     {%- endif -%}
-    {%- set rows = run_query('select partition_id from ' ~ ref('int_changed_partitions') ~ ' order by 1') -%}
+    {%- set relation = relation if relation is not none else ref('int_changed_partitions') -%}
+    {%- set rows = run_query('select partition_id from ' ~ relation ~ ' order by 1') -%}
     {{ return(rows.columns[0].values() | list) }}
 {% endmacro %}
 
@@ -22,8 +23,8 @@
     through the staging views, the union and its group by down to the raw table scans, which a
     semi-join on int_changed_partitions does not (measured in docs/performance.md).
 -#}
-{% macro in_changed_partitions(column) %}
-    {%- set ids = changed_partition_ids() -%}
+{% macro in_changed_partitions(column, relation=none) %}
+    {%- set ids = changed_partition_ids(relation) -%}
     {%- if ids | length == 0 -%}
         false
     {%- else -%}
@@ -57,25 +58,36 @@
 {% endmacro %}
 
 {#-
-    dbt's `where` test config with one placeholder: `__changed_periods__` becomes
-    changed_periods_condition('period_start') when the test runs (`true` for a relation without a
-    period_start column, e.g. a source). Other `where` configs work as in dbt.
+    dbt's `where` test config with two placeholders, replaced when the test runs:
+      __changed_periods__     changed_periods_condition('period_start'): the rows of the periods the
+                              build redid (the trade marts: a duplicate across partitions shows there)
+      __changed_partitions__  `partition_id in (...)`, the changed partitions as constants (the trade
+                              staging views: DuckDB filters the raw table before the view's expressions)
+    Each becomes `true` on a full build or for a relation without that column (e.g. a source). Other
+    `where` configs work as in dbt.
 -#}
 {% macro default__get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
     {%- if where -%}
-        {%- if '__changed_periods__' in where -%}
+        {%- set placeholders = {'__changed_periods__': 'period_start', '__changed_partitions__': 'partition_id'} -%}
+        {%- set scoped = namespace(where=where) -%}
+        {%- for placeholder, column in placeholders.items() if placeholder in where -%}
             {%- set condition = 'true' -%}
             {%- if changed_periods_for_tests() is not none -%}
                 {%- set names = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
-                {%- if 'period_start' in names -%}
+                {%- if column in names and column == 'period_start' -%}
                     {%- set condition = changed_periods_condition('period_start') -%}
+                {%- elif column in names -%}
+                    {%- set changed = adapter.get_relation(
+                        database=target.database, schema='intermediate', identifier='int_changed_partitions'
+                    ) -%}
+                    {%- set condition = in_changed_partitions('partition_id', changed) -%}
                 {%- endif -%}
             {%- endif -%}
-            {%- set where = where | replace('__changed_periods__', condition) -%}
-        {%- endif -%}
+            {%- set scoped.where = scoped.where | replace(placeholder, condition) -%}
+        {%- endfor -%}
         {%- set filtered -%}
-            (select * from {{ relation }} where {{ where }}) dbt_subquery
+            (select * from {{ relation }} where {{ scoped.where }}) dbt_subquery
         {%- endset -%}
         {{ return(filtered) }}
     {%- else -%}
