@@ -32,3 +32,44 @@
          'scope': "(flow = 'export' or import_basis = 'origin') and not (frequency = 'A' and is_partial_year)"},
     ]) }}
 {% endmacro %}
+
+{#-
+    One branch of int_trade_flows_unioned: the staging model's rows in scope whose codes mapped, summed
+    per key (several source rows can map to one code: two labels of one country). A group never spans
+    two branches (source_dataset is part of the key and a constant of each branch), so summing each
+    staging model on its own gives the same rows as one group by over the union, with the constant
+    columns out of the hash keys, and DuckDB spills each branch's aggregate to disk in turn (one group
+    by over the union of nine branches ran out of its 6 GB memory limit at 50M rows).
+-#}
+{% macro trade_branch_summed(branch) %}
+    select
+        partition_id,
+        '{{ branch.source }}' as source,
+        '{{ branch.dataset }}' as source_dataset,
+        reporter_code,
+        partner_code,
+        {{ "'TOTAL'" if branch.total_only else 'product_code' }} as product_code,
+        {{ "'TOTAL'" if branch.total_only else 'product_level' }} as product_level,
+        flow,
+        frequency,
+        valuation,
+        '{{ branch.currency }}' as currency_original,
+        {{ exact_sum('value_usd') if branch.currency == 'USD' else 'cast(null as double)' }} as value_usd_reported,
+        {{ exact_sum('value_eur') if branch.currency == 'EUR' else 'cast(null as double)' }} as value_eur_reported,
+        {{ exact_sum('net_weight_kg') if branch.weight else 'cast(null as double)' }} as net_weight_kg,
+        count(*) as source_rows,
+        period_start,
+        max(_loaded_at) as _loaded_at
+    from {{ ref(branch.model) }}
+    where
+        reporter_code is not null
+        and partner_code is not null
+        and flow is not null
+        and {{ 'value_usd' if branch.currency == 'USD' else 'value_eur' }} is not null
+        {%- if branch.scope %}
+            and {{ branch.scope }}
+        {%- endif %}
+    group by
+        partition_id, reporter_code, partner_code,
+        {{- '' if branch.total_only else ' product_code, product_level,' }} flow, frequency, valuation, period_start
+{% endmacro %}

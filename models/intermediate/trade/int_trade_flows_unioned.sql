@@ -4,69 +4,23 @@
 {# One branch per trade staging model (macros/trade_branches.sql). #}
 {% set branches = trade_staging_branches() %}
 
+-- Several source rows can map to one code (two labels of one country): they are added up branch by
+-- branch (macros/trade_branches.sql: trade_branch_summed).
 with
 
-unioned as (
-    {%- for branch in branches %}
-        select
-            partition_id,
-            '{{ branch.source }}' as source,
-            '{{ branch.dataset }}' as source_dataset,
-            reporter_code,
-            partner_code,
-            {{ "'TOTAL'" if branch.total_only else 'product_code' }} as product_code,
-            {{ "'TOTAL'" if branch.total_only else 'product_level' }} as product_level,
-            flow,
-            frequency,
-            valuation,
-            '{{ branch.currency }}' as currency_original,
-            {{ 'value_usd' if branch.currency == 'USD' else 'cast(null as double)' }} as value_usd_reported,
-            {{ 'value_eur' if branch.currency == 'EUR' else 'cast(null as double)' }} as value_eur_reported,
-            {{ 'net_weight_kg' if branch.weight else 'cast(null as double)' }} as net_weight_kg,
-            period_start,
-            _loaded_at
-        from {{ ref(branch.model) }}
-        {%- if branch.scope %}
-            where {{ branch.scope }}
-        {%- endif %}
+summed as (
+    {%- for branch in branches if branch.source != 'national' %}
+        {{ trade_branch_summed(branch) }}
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
 
-mapped as (
-    select *
-    from unioned
-    where
-        reporter_code is not null
-        and partner_code is not null
-        and flow is not null
-        and coalesce(value_usd_reported, value_eur_reported) is not null
-),
-
--- Several source rows can map to one code (two labels of one country): add them up.
-summed as (
-    select
-        partition_id,
-        source,
-        source_dataset,
-        reporter_code,
-        partner_code,
-        product_code,
-        product_level,
-        flow,
-        frequency,
-        valuation,
-        currency_original,
-        {{ exact_sum('value_usd_reported') }} as value_usd_reported,
-        {{ exact_sum('value_eur_reported') }} as value_eur_reported,
-        {{ exact_sum('net_weight_kg') }} as net_weight_kg,
-        count(*) as source_rows,
-        period_start,
-        max(_loaded_at) as _loaded_at
-    from mapped
-    group by
-        partition_id, source, source_dataset, reporter_code, partner_code, product_code, product_level, flow,
-        frequency, valuation, currency_original, period_start
+-- The national statistics apart: national_eu27 below reads them again.
+summed_national as (
+    {%- for branch in branches if branch.source == 'national' %}
+        {{ trade_branch_summed(branch) }}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
 eu27_members as (
@@ -94,10 +48,9 @@ national_eu27 as (
         sum(summed.source_rows) as source_rows,
         summed.period_start,
         max(summed._loaded_at) as _loaded_at
-    from summed
+    from summed_national as summed
     inner join eu27_members
         on summed.partner_code = eu27_members.iso3
-    where summed.source = 'national'
     group by
         summed.partition_id, summed.source, summed.source_dataset, summed.reporter_code, summed.product_code,
         summed.product_level, summed.flow, summed.frequency, summed.valuation, summed.currency_original,
@@ -131,6 +84,8 @@ uzstat_world as (
 
 with_derived as (
     select * from summed
+    union all
+    select * from summed_national
     union all
     select * from national_eu27
     union all
