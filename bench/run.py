@@ -238,7 +238,7 @@ def bench_scale(name: str, rows: int, work: Path, seed: int, keep: bool, pandas_
     con.close()
     log(
         f"{name}: floor {r['floor']['seconds']:.2f}s, mart query {r['mart_query']['seconds']:.3f}s, "
-        f"pandas {r['pandas']['seconds'] if r['pandas'] else float('nan'):.2f}s"
+        + (f"pandas {r['pandas']['seconds']:.2f}s" if r["pandas"] else "pandas skipped")
     )
 
     log(f"{name}: nightly with one new month ({NEXT_MONTH})")
@@ -313,6 +313,10 @@ def _ratios(r: dict) -> None:
         )
 
 
+def _ratio(r: dict, key: str, fmt: str) -> str:
+    return fmt.format(r["ratios"][key]) if key in r["ratios"] else "-"
+
+
 def table(results: list[dict]) -> str:
     cols = [
         ("scale", lambda r: r["scale"]),
@@ -326,9 +330,9 @@ def table(results: list[dict]) -> str:
         ("full/floor table", lambda r: f"{r['ratios']['dbt_full_over_floor']:.0f}x"),
         ("pandas s", lambda r: f"{r['pandas']['seconds']:.2f}" if r["pandas"] else "-"),
         ("mart q s", lambda r: f"{r['mart_query']['seconds']:.3f}"),
-        ("pandas/mart", lambda r: f"{r['ratios'].get('pandas_over_mart_query', 0):.0f}x"),
-        ("pandas/full", lambda r: f"{r['ratios'].get('pandas_over_dbt_full', 0):.2f}x"),
-        ("pandas/nightly", lambda r: f"{r['ratios'].get('pandas_over_nightly_dbt', 0):.2f}x"),
+        ("pandas/mart", lambda r: _ratio(r, "pandas_over_mart_query", "{:.0f}x")),
+        ("pandas/full", lambda r: _ratio(r, "pandas_over_dbt_full", "{:.2f}x")),
+        ("pandas/nightly", lambda r: _ratio(r, "pandas_over_nightly_dbt", "{:.2f}x")),
         ("nightly s", lambda r: f"{r['nightly']['extract_s']:.1f}+{r['nightly']['dbt_s']:.1f}"),
         ("nightly/full", lambda r: f"{r['ratios']['nightly_over_full_pct']:.0f}%"),
         ("peak GB", lambda r: f"{r['peak_rss_gb']:.2f}"),
