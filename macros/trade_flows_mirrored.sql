@@ -12,20 +12,11 @@
         where {{ flows_filter }}
     ),
 
-    priorities as (
-        {%- for source_name in var('source_priority') %}
-            select '{{ source_name }}' as source, {{ loop.index }} as source_rank
-            {% if not loop.last %}union all{% endif %}
-        {%- endfor %}
-    ),
-
     ranked as (
         select
             flows.*,
-            coalesce(priorities.source_rank, 99) as source_rank
+            {{ source_rank('flows.source') }} as source_rank
         from flows
-        left join priorities
-            on flows.source = priorities.source
         where flows.flow in ('export', 'import')
     ),
 

@@ -16,25 +16,14 @@ facts as (
     where product_level = 'TOTAL' and flow in ('export', 'import')
 ),
 
-priorities as (
-    {%- for source_name in var('source_priority') %}
-        select
-            '{{ source_name }}' as source,
-            {{ loop.index }} as source_rank
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
-),
-
 ranked_facts as (
     select
         facts.*,
         row_number() over (
             partition by facts.reporter_code, facts.partner_code, facts.flow, facts.frequency, facts.period_start
-            order by coalesce(priorities.source_rank, 99), facts.source_dataset
+            order by {{ source_rank('facts.source') }}, facts.source_dataset
         ) as source_order
     from facts
-    left join priorities
-        on facts.source = priorities.source
 ),
 
 best_facts as (

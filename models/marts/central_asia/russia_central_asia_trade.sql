@@ -22,16 +22,6 @@ flows as (
     select * from {{ ref('fct_trade_flows') }}
 ),
 
--- the order in which a partner's sources are trusted when several report the same flow
-source_priorities as (
-    {%- for source_name in var('source_priority') %}
-        select
-            '{{ source_name }}' as source_name,
-            {{ loop.index }} as source_rank
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
-),
-
 -- whole-trade values of exports and imports only (product levels and re-exports would double count)
 total_flows as (
     select
@@ -104,13 +94,12 @@ partner_reports as (
         total_flows.frequency,
         total_flows.source,
         total_flows.source_dataset,
-        coalesce(source_priorities.source_rank, 99) as source_rank,
+        -- the order in which a partner's sources are trusted when several report the same flow
+        {{ source_rank('total_flows.source') }} as source_rank,
         total_flows.value_usd,
         total_flows.value_eur,
         total_flows.period_start
     from total_flows
-    left join source_priorities
-        on total_flows.source = source_priorities.source_name
     where
         total_flows.reporter_code in ({{ partner_list }})
         and total_flows.partner_code in ({{ country_list }})
