@@ -102,6 +102,11 @@ class FileStamps:
     make or rsync; touch it to force a reload.
     """
 
+    @classmethod
+    def of_source(cls, landing_root: Path | None, source: str) -> FileStamps:
+        """The record of a source's file drops, landing/<source>/file-stamps.json (none: hash every file)."""
+        return cls(Path(landing_root) / slug(source) / "file-stamps.json" if landing_root else None)
+
     def __init__(self, path: Path | None):
         self.path = Path(path) if path else None
         self._seen: dict[str, list] = {}

@@ -103,7 +103,6 @@ def run_source(
                     load_one(
                         con,
                         source,
-                        ctx,
                         run,
                         p,
                         state.get((p.dataset, p.key)),
@@ -186,20 +185,17 @@ def unchanged(state: dict | None, digest: str) -> bool:
 def load_one(
     con,
     source: Source,
-    ctx: Context,
     run: ledger.Run,
     p: Partition,
     state: dict | None,
-    prepared: Prepared | None = None,
-    present: set[str] | None = None,
+    prepared: Prepared,
+    present: set[str],
 ) -> None:
-    """Load one partition (prepared by `prepare`, or prepared here) into DuckDB. Main thread only.
+    """Load one partition, prepared by `prepare` in the worker thread, into DuckDB. Main thread only.
 
     `present`: the keys of the partitions that have rows in the raw table (from `run_source`, which has
-    made the tables; kept up to date here); None: the tables are made and the old rows deleted as usual.
+    made the ledger and the tables; kept up to date here): only those need their old rows deleted.
     """
-    if prepared is None:
-        prepared = prepare(source, ctx, p, state)
     if prepared.result is None:
         # Same bytes as what is loaded: nothing to do (the stamp may have moved without a change).
         # Keep the raw rows and the ledger in step, in one transaction.
@@ -236,10 +232,9 @@ def load_one(
         sha256=prepared.digest,
         landing_path=";".join(str(x.path) for x in prepared.landed),
         run_id=run.run_id,
-        ensure=present is None,
-        replace=present is None or p.key in present,
+        ensure=False,
+        replace=p.key in present,
     )
-    if present is not None:
-        present.add(p.key)
+    present.add(p.key)
     run.partitions_loaded += 1
     run.rows_loaded += n

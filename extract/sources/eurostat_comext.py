@@ -264,10 +264,6 @@ def web_code(label: str, total_code: str) -> str | None:
 # --------------------------------------------------------------------------- the source
 
 
-# the file drops' hashes, remembered by size and mtime (extract.landing.FileStamps), in landing/<source>/
-STAMPS_FILE = "file-stamps.json"
-
-
 def _header(path: Path) -> list[str]:
     with open(path, encoding="utf-8-sig", newline="") as fh:
         return next(csv.reader(fh), [])
@@ -384,7 +380,7 @@ class EurostatComext(Source):
         files = [Path(f) for f in self.settings.get("files", [])]
         # the stamp of a file is its sha256: a file unchanged since the last plan (same size and mtime)
         # is not read again; the others are hashed on two threads (hashlib releases the GIL), in plan order
-        stamps = FileStamps(Path(ctx.landing_root) / self.name / STAMPS_FILE if ctx and files else None)
+        stamps = FileStamps.of_source(ctx.landing_root if ctx and files else None, self.name)
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"{self.name}-plan") as pool:
             partitions = list(pool.map(lambda f: self._file_partition(f, stamps), files))
         stamps.save()

@@ -17,7 +17,8 @@ The Kyrgyz and Armenian tables name partners by label only: each English label i
 naming the file, the row and the label. The seed is landed with the file and its hash is part of the
 change stamp, so editing the seed re-parses those files.
 
-One partition per file; change stamp = the file's sha256 (plus the label seed's sha256 where it is used).
+One partition per file; change stamp = the file's sha256 (plus the label seed's sha256 where it is used),
+remembered by size and mtime in landing/national/file-stamps.json (extract.landing.FileStamps).
 Settings (`[sources.national]`): `files` (paths, resolved from the repo root by config.py) and/or `drop_dir`
 (every file in it with a known prefix); `labels_seed` (default seeds/national_partner_labels.csv).
 """
@@ -25,7 +26,6 @@ Settings (`[sources.national]`): `files` (paths, resolved from the repo root by 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 import zipfile
@@ -34,6 +34,7 @@ from pathlib import Path
 import polars as pl
 
 from extract.errors import BadResponse, SchemaDrift, SourceError
+from extract.landing import FileStamps
 from extract.settings import PROJECT_DIR
 from extract.sources.base import Context, Dataset, Fetched, ParseResult, Partition, Source, conform, file_fetched
 
@@ -96,10 +97,6 @@ def layout_of(path: Path) -> str | None:
         if path.name.startswith(prefix):
             return layout
     return None
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def to_value(source: str, where: str, column: str, value) -> float | None:
@@ -393,6 +390,8 @@ class National(Source):
 
     def plan(self, ctx: Context) -> list[Partition]:
         seed = self._seed_path()
+        # a file's stamp is its sha256, not read again while its size and mtime stay the same
+        stamps = FileStamps.of_source(ctx.landing_root if ctx else None, self.name)
         partitions = []
         for path in self._files():
             layout = layout_of(path)
@@ -409,12 +408,13 @@ class National(Source):
             if not path.exists():  # planned all the same: its fetch fails and the failure is recorded
                 stamp = "missing"
             else:
-                stamp = sha256(path.read_bytes())
+                stamp = stamps.sha256(path)
                 if layout != "uzstat":
                     if not seed.exists():
                         raise SourceError(self.name, str(seed), "the partner label seed does not exist")
-                    stamp += f"+labels:{sha256(seed.read_bytes())}"
+                    stamp += f"+labels:{stamps.sha256(seed)}"
             partitions.append(Partition(self.name, layout, f"file={path.name}", params, source_updated_at=stamp))
+        stamps.save()
         return partitions
 
     def fetch(self, ctx: Context, partition: Partition) -> list[Fetched]:

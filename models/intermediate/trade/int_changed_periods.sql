@@ -11,6 +11,8 @@
 
 {% set facts = adapter.get_relation(database=target.database, schema='marts', identifier='fct_trade_flows') %}
 {% set incremental = facts is not none and not flags.FULL_REFRESH %}
+{#- read int_changed_partitions once; the same filter serves every branch and the facts -#}
+{% set changed = in_changed_partitions('partition_id') if incremental else none %}
 
 with
 
@@ -20,7 +22,7 @@ incoming as (
         select distinct period_start
         from {{ ref(branch.model) }}
         {%- if incremental %}
-            where {{ in_changed_partitions('partition_id') }}
+            where {{ changed }}
         {%- endif %}
         {% if not loop.last %}union{% endif %}
     {%- endfor %}
@@ -30,7 +32,7 @@ incoming as (
     previous as (
         select distinct period_start
         from {{ facts }}
-        where {{ in_changed_partitions('partition_id') }}
+        where {{ changed }}
     ),
 {% endif %}
 
