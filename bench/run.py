@@ -13,7 +13,7 @@ Per scale (work dir default /tmp/tradeflow-bench/<scale>, never the repo):
                50M rows its DataFrame alone would need ~25 GB)
   mart         tradeflow's answer: a query of marts.sanctions_rerouting_indicators
   nightly      one new month (2024-12) as a new file: extract (only the new partition loads), then the
-               refresh's nightly `dbt build` (extract.refresh.dbt_build_args: incremental models redo the
+               refresh's nightly `dbt build` (tradeflow.refresh.dbt_build_args: incremental models redo the
                changed partitions and periods, data tests check them, no seed reload, no unit tests)
 Peak memory is the RSS of this process and all its children (dbt) sampled every 50 ms.
 """
@@ -40,12 +40,12 @@ from bench.comtrade_plan import plan as comtrade_plan
 from bench.generate import Spec, file_name, generate
 from bench.memory import PeakRss, Timer
 from extract.config import load_config
-from extract.dbt import run_dbt
 from extract.load import ensure_table
 from extract.pipeline import extract
-from extract.refresh import dbt_build_args
 from extract.settings import PROJECT_DIR
 from extract.sources.eurostat_comext import EurostatComext
+from tradeflow.dbt import run_dbt
+from tradeflow.refresh import dbt_build_args
 
 SCALES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000, "50m": 50_000_000}
 NEXT_MONTH = "2024-12"

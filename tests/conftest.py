@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-TRADEFLOW = str(Path(sys.executable).with_name("tradeflow"))
-
-
-def run_tradeflow(*args: str, env: dict[str, str] | None = None, check: bool = True):
-    full_env = {**os.environ, **(env or {})}
-    proc = subprocess.run(
-        [TRADEFLOW, *args], cwd=PROJECT_DIR, env=full_env, text=True, capture_output=True, check=False
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"tradeflow {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
-    return proc
+from tests.helpers import run_tradeflow
 
 
 @pytest.fixture(scope="session")

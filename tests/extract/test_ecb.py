@@ -12,7 +12,7 @@ import pytest
 from extract.config import Config
 from extract.pipeline import extract
 from extract.sources.ecb import MissingRate, eur_to_usd
-from tests.conftest import PROJECT_DIR
+from tests.helpers import PROJECT_DIR
 
 CASSETTE = PROJECT_DIR / "data" / "recordings" / "ecb" / "constructed_exr_usd_eur_m_2020_a_2010_2024"
 PERIODS = {"M": ["2020-01", "2020-05"], "A": ["2010", "2024"]}

@@ -9,48 +9,22 @@ from __future__ import annotations
 
 import json
 import shutil
-import tomllib
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from extract.config import load_config
 from extract.errors import SchemaDrift
 from extract.pipeline import client_for, extract
-from extract.settings import PROJECT_DIR
 from extract.sources.base import Fetched, Partition
 from extract.sources.eurostat_comext import EurostatComext, Query, split_to_fit, web_period
+from tests.helpers import PROJECT_DIR, comext_config
 
-SNIPPET = PROJECT_DIR / "config" / "snippets" / "eurostat_comext.toml"
 RECORDINGS = PROJECT_DIR / "data" / "recordings" / "eurostat_comext"
 FILES = PROJECT_DIR / "data" / "files" / "eurostat_comext"
 KZ_FILE = "eu_member_exports_to_KZ_monthly_2019-2024.csv"
 DEMO = [RECORDINGS / "constructed_kz_kg_2019"]
 DE_KZ_2019_12 = 92043870.0  # Germany -> Kazakhstan, Dec. 2019, from the KZ web export
-
-
-def toml_value(v) -> str:
-    if isinstance(v, list):
-        return "[" + ", ".join(toml_value(x) for x in v) + "]"
-    if isinstance(v, str | Path):
-        return json.dumps(str(v))
-    return str(v)
-
-
-def make_config(tmp_path: Path, cassettes: list[Path], **overrides):
-    """The snippet's [sources.eurostat_comext] (with overrides; None drops a key) under a replay [run]."""
-    settings = tomllib.loads(SNIPPET.read_text())["sources"]["eurostat_comext"]
-    for k, v in overrides.items():
-        if v is None:
-            settings.pop(k, None)
-        else:
-            settings[k] = v
-    lines = ["[run]", 'mode = "replay"', f"cassettes = {toml_value(cassettes)}", "lookback_periods = 0", ""]
-    lines += ["[sources.eurostat_comext]"] + [f"{k} = {toml_value(v)}" for k, v in settings.items()]
-    path = tmp_path / f"config_{len(list(tmp_path.glob('config_*.toml')))}.toml"
-    path.write_text("\n".join(lines) + "\n")
-    return load_config(path)
 
 
 def run(cfg, tmp_path: Path, client=None):
@@ -75,7 +49,7 @@ def one(tmp_path: Path, sql: str, params=()):
 def demo(tmp_path_factory):
     """The demo configuration (snippet + its cassette), run once into a fresh warehouse."""
     tmp = tmp_path_factory.mktemp("comext_demo")
-    cfg = make_config(tmp, DEMO)
+    cfg = comext_config(tmp, DEMO)
     client = client_for(cfg)
     result = run(cfg, tmp, client)
     return tmp, cfg, result, client
@@ -305,7 +279,7 @@ def test_query_estimated_too_large_is_split_before_asking(tmp_path):
     assert sum(p.cells() for p in split_to_fit(big, 5_000_000)) == big.cells()
 
     # through the pipeline: the cassette holds only the two halves, so asking the whole year would fail
-    cfg = make_config(
+    cfg = comext_config(
         tmp_path, [RECORDINGS / "constructed_halves_de_2019"], files=None, reporters=["DEU"], max_cells=12
     )
     client = client_for(cfg)
@@ -322,7 +296,7 @@ def test_query_estimated_too_large_is_split_before_asking(tmp_path):
 
 def test_413_is_split_and_the_halves_asked_never_retried(tmp_path):
     cassettes = [RECORDINGS / "constructed_413_de_2019", RECORDINGS / "constructed_halves_de_2019"]
-    cfg = make_config(tmp_path, cassettes, files=None, reporters=["DEU"])
+    cfg = comext_config(tmp_path, cassettes, files=None, reporters=["DEU"])
     client = client_for(cfg)
     result = run(cfg, tmp_path, client)
     assert result.status == "success", result.errors
@@ -342,7 +316,7 @@ def test_unasked_reporter_in_an_answer_fails_the_partition(tmp_path):
     shutil.copytree(src, bad)
     body = bad / "M_DE_KG+KZ_TOTAL_2_VALUE_2019_constructed.csv"
     body.write_text(body.read_text().replace(",M,DE,KZ,", ",M,FR,KZ,", 1))
-    cfg = make_config(tmp_path, [bad], files=None)
+    cfg = comext_config(tmp_path, [bad], files=None)
     result = run(cfg, tmp_path)
     assert result.status == "failed"
     assert result.partitions_loaded == 2 and result.partitions_failed == 1
@@ -350,7 +324,7 @@ def test_unasked_reporter_in_an_answer_fails_the_partition(tmp_path):
 
 
 def test_aggregate_reporter_is_a_plan_error(tmp_path):
-    cfg = make_config(tmp_path, DEMO, files=None, reporters=["EU27"])
+    cfg = comext_config(tmp_path, DEMO, files=None, reporters=["EU27"])
     result = run(cfg, tmp_path)
     assert result.status == "failed"
     assert "'EU27' has no Comext geo code" in result.errors[0]
@@ -371,7 +345,7 @@ def table_dump(
 
 
 def test_second_run_makes_no_data_requests_and_adds_no_rows(tmp_path):
-    cfg = make_config(tmp_path, DEMO)
+    cfg = comext_config(tmp_path, DEMO)
     first = run(cfg, tmp_path)
     assert first.status == "success", first.errors
     before = table_dump(tmp_path)
@@ -385,7 +359,7 @@ def test_second_run_makes_no_data_requests_and_adds_no_rows(tmp_path):
     assert table_dump(tmp_path) == before
 
     # the dataflow's UPDATE_DATA moved: the API partitions are asked again; same bytes, nothing reloaded
-    moved = make_config(tmp_path, [RECORDINGS / "constructed_metadata_update_2024-12", *DEMO])
+    moved = comext_config(tmp_path, [RECORDINGS / "constructed_metadata_update_2024-12", *DEMO])
     client = client_for(moved)
     third = run(moved, tmp_path, client)
     assert third.status == "success"
@@ -417,7 +391,7 @@ def test_unknown_label_fails_naming_file_row_and_label(tmp_path, line, old, new,
     drop.mkdir()
     path = drop / KZ_FILE
     shutil.copy(FILES / KZ_FILE, path)
-    cfg = make_config(tmp_path, [], files=[str(path)], reporters=None)
+    cfg = comext_config(tmp_path, [], files=[str(path)], reporters=None)
     assert run(cfg, tmp_path).status == "success"
     loaded = table_dump(tmp_path, names=["web_export"])["web_export"]
     assert len(loaded) == 2089
@@ -474,7 +448,7 @@ def test_a_one_cell_query_refused_with_413_fails_loudly(tmp_path):
         shutil.copy(folder / entry["response"]["body_file"], cassette)
     too_big = {**too_big, "request": {"method": "GET", "url": q.url()}}
     (cassette / "cassette.json").write_text(json.dumps({"version": 1, "interactions": [meta, too_big]}))
-    cfg = make_config(tmp_path, [cassette], files=None, reporters=["DEU"], partners=["KAZ"], freq="A")
+    cfg = comext_config(tmp_path, [cassette], files=None, reporters=["DEU"], partners=["KAZ"], freq="A")
     client = client_for(cfg)
     result = run(cfg, tmp_path, client)
     assert result.status == "failed" and result.partitions_failed == 1

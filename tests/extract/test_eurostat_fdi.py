@@ -17,7 +17,7 @@ from extract.config import Config
 from extract.errors import BadResponse, SchemaDrift
 from extract.pipeline import extract
 from extract.sources.eurostat_fdi import decode_jsonstat
-from tests.conftest import PROJECT_DIR
+from tests.helpers import PROJECT_DIR
 
 CASSETTE = PROJECT_DIR / "data" / "recordings" / "eurostat_fdi" / "constructed_illustrative_bop_fdi6_eu27_ca3"
 SETTINGS = {

@@ -6,30 +6,14 @@ import email.utils
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
 from extract.errors import BadResponse, NoRecording, RateLimited
 from extract.http import Redactor, RetryPolicy, make_client, normalise_url, retry_after_seconds
+from tests.helpers import JSON, write_cassette
 
 URL = "https://api.example.org/v1/data?b=2&a=1"
-
-
-def write_cassette(directory: Path, interactions: list[tuple[str, int, dict, bytes]]) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    entries = []
-    for i, (url, status, headers, body) in enumerate(interactions):
-        name = f"{i:03d}.body"
-        (directory / name).write_bytes(body)
-        entries.append(
-            {
-                "request": {"method": "GET", "url": url},
-                "response": {"status": status, "headers": headers, "body_file": name},
-            }
-        )
-    (directory / "cassette.json").write_text(json.dumps({"version": 1, "interactions": entries}))
-    return directory
 
 
 class FakeClock:
@@ -43,9 +27,6 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += seconds
-
-
-JSON = {"Content-Type": "application/json"}
 
 
 def client(tmp_path, interactions, attempts=5):

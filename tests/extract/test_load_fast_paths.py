@@ -17,7 +17,10 @@ from extract.pipeline import extract
 from extract.runner import fewer_checkpoints
 from extract.sources.base import Fetched, Partition, check_fields
 from extract.sources.eurostat_comext import WEB_EXPORT_COLUMNS, EurostatComext, _read_csv
-from tests.extract.test_eurostat_comext import FILES, KZ_FILE, make_config
+from tests.helpers import PROJECT_DIR, comext_config
+
+FILES = PROJECT_DIR / "data" / "files" / "eurostat_comext"
+KZ_FILE = "eu_member_exports_to_KZ_monthly_2019-2024.csv"
 
 HEADER = b'"REPORTER","PARTNER","PRODUCT","FLOW","STAT_PROCEDURE","PERIOD","VALUE_IN_EUR"\n'
 ROW_DE = b'"Germany (incl. German Democratic Republic \'DD\' from 1991)","Kazakhstan","TOTAL-Total","2-EXPORT","T-Total","201912-Dec. 2019",92043870\n'
@@ -73,7 +76,7 @@ def test_a_nightly_plan_takes_the_stamp_of_an_unchanged_file_from_the_record(tmp
     skipped; once the file's mtime moves, it is hashed again."""
     drop = tmp_path / KZ_FILE
     drop.write_bytes((FILES / KZ_FILE).read_bytes())
-    cfg = make_config(tmp_path, [], files=[str(drop)], reporters=None)
+    cfg = comext_config(tmp_path, [], files=[str(drop)], reporters=None)
     landing = tmp_path / "landing"
     first = extract(cfg, ["eurostat_comext"], tmp_path / "wh.duckdb", landing=landing)
     assert first.partitions_loaded == 1
@@ -98,7 +101,7 @@ def test_a_nightly_plan_takes_the_stamp_of_an_unchanged_file_from_the_record(tmp
 
 
 def test_extract_lands_every_file_recoverably_with_its_sha256_in_the_ledger(tmp_path):
-    cfg = make_config(tmp_path, [], files=[str(FILES / KZ_FILE)], reporters=None)
+    cfg = comext_config(tmp_path, [], files=[str(FILES / KZ_FILE)], reporters=None)
     run = extract(cfg, ["eurostat_comext"], tmp_path / "wh.duckdb", landing=tmp_path / "landing")
     assert run.status == "success"
     con = duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True)
@@ -212,7 +215,7 @@ def raw_count(db, sql="select count(*) from raw.eurostat_comext__web_export"):
 
 def test_rows_without_a_ledger_entry_are_still_replaced(tmp_path):
     """The delete is skipped only for keys absent from the raw table itself, not from the ledger."""
-    cfg = make_config(tmp_path, [], files=[str(FILES / KZ_FILE)], reporters=None)
+    cfg = comext_config(tmp_path, [], files=[str(FILES / KZ_FILE)], reporters=None)
     db = tmp_path / "wh.duckdb"
     assert extract(cfg, ["eurostat_comext"], db, landing=tmp_path / "landing").status == "success"
     loaded = raw_count(db)

@@ -11,7 +11,7 @@ from extract.http import make_client
 from extract.landing import read_landed
 from extract.runner import run_source
 from extract.sources.base import Context, Dataset, Fetched, ParseResult, Partition, Source, check_fields, conform
-from tests.extract.test_http import JSON, write_cassette
+from tests.helpers import JSON, write_cassette
 
 BASE = "https://stats.example.org/v1"
 

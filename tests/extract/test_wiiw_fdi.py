@@ -12,7 +12,7 @@ from extract.config import Config
 from extract.errors import SchemaDrift
 from extract.pipeline import extract
 from extract.sources.wiiw_fdi import parse_wiiw_csv
-from tests.conftest import PROJECT_DIR
+from tests.helpers import PROJECT_DIR
 
 FILES = PROJECT_DIR / "data" / "files" / "wiiw_fdi"
 PARTNER = FILES / "wiiw_fdi_kazakhstan_by_partner_2003-2021.csv"

@@ -12,7 +12,7 @@ import pytest
 from extract.config import Config
 from extract.pipeline import extract
 from extract.sources.worldbank import parse_bulk_csv
-from tests.conftest import PROJECT_DIR
+from tests.helpers import PROJECT_DIR
 
 CASSETTE = PROJECT_DIR / "data" / "recordings" / "worldbank" / "constructed_fdi_net_inflows_ca5_2015_2019"
 FILES = PROJECT_DIR / "data" / "files" / "worldbank"

@@ -2,7 +2,7 @@
 
 Everything is built in a private copy of the published warehouse; readers keep reading the published
 version until the new one is complete and tested, then it is linked into place atomically (see
-extract/publish.py). A refresh whose dbt tests fail publishes nothing.
+tradeflow/publish.py). A refresh whose dbt tests fail publishes nothing.
 """
 
 from __future__ import annotations
@@ -19,14 +19,15 @@ from pathlib import Path
 
 import duckdb
 
-from extract import ledger, publish
+from extract import ledger
 from extract.config import Config
-from extract.dbt import DbtFailed, run_dbt
 from extract.errors import TradeflowError
 from extract.http import RedactingFilter, Redactor
 from extract.load import ensure_all_raw_tables
 from extract.pipeline import extract
 from extract.settings import PROJECT_DIR, log_dir
+from tradeflow import publish
+from tradeflow.dbt import DbtFailed, run_dbt
 
 log = logging.getLogger("tradeflow")
 

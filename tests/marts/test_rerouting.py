@@ -8,7 +8,7 @@ import re
 import polars as pl
 import pytest
 
-from tests.conftest import PROJECT_DIR, run_tradeflow
+from tests.helpers import PROJECT_DIR, run_tradeflow
 
 COMEXT = PROJECT_DIR / "data" / "files" / "eurostat_comext"
 EU27 = "European Union - 27 countries"

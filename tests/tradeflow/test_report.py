@@ -19,8 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from extract.report import TOP_PRODUCTS_PER_COUNTRY, build_report
-from tests.conftest import PROJECT_DIR, run_tradeflow
+from tests.helpers import PROJECT_DIR, run_tradeflow
+from tradeflow.report import TOP_PRODUCTS_PER_COUNTRY, build_report
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 import yaml
 
-from tests.conftest import PROJECT_DIR
+from tests.helpers import PROJECT_DIR
 
 QUERIES_MD = PROJECT_DIR / "docs" / "queries.md"
 COMEXT = PROJECT_DIR / "data" / "files" / "eurostat_comext"

@@ -7,8 +7,8 @@ import subprocess
 import polars as pl
 import pytest
 
-from extract import seeds
-from tests.conftest import PROJECT_DIR
+from tests.helpers import PROJECT_DIR
+from tradeflow import seeds
 
 
 def test_make_help_lists_every_target():
@@ -77,7 +77,7 @@ def test_chpl_has_fifty_codes_in_six_tiers():
 
 
 def test_failing_dbt_nodes_are_named_without_their_hash():
-    from extract.dbt import node_name
+    from tradeflow.dbt import node_name
 
     assert node_name("test.tradeflow.unique_combination_fct_trade_flows_x.5e6198ea71") == (
         "test unique_combination_fct_trade_flows_x"

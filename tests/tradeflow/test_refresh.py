@@ -16,37 +16,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import PROJECT_DIR, TRADEFLOW, run_tradeflow
+from tests.helpers import PROJECT_DIR, TRADEFLOW, env_for, marts_snapshot, refresh, run_tradeflow, toml_dump
 
 pytestmark = pytest.mark.slow
 
 DEMO = PROJECT_DIR / "config" / "demo.toml"
-
-
-def toml_dump(data: dict) -> str:
-    """Enough TOML for our configs: tables of scalars and lists."""
-    lines: list[str] = []
-
-    def value(v):
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, int | float):
-            return str(v)
-        if isinstance(v, list):
-            return "[" + ", ".join(value(x) for x in v) + "]"
-        return json.dumps(str(v))
-
-    def table(prefix: str, d: dict):
-        scalars = {k: v for k, v in d.items() if not isinstance(v, dict)}
-        if prefix:
-            lines.append(f"[{prefix}]")
-        lines.extend(f"{k} = {value(v)}" for k, v in scalars.items())
-        for k, v in d.items():
-            if isinstance(v, dict):
-                table(f"{prefix}.{k}" if prefix else k, v)
-
-    table("", data)
-    return "\n".join(lines) + "\n"
 
 
 def demo_config(tmp_path: Path, name: str, drop: tuple[str, ...] = (), extra: dict | None = None) -> Path:
@@ -59,52 +33,6 @@ def demo_config(tmp_path: Path, name: str, drop: tuple[str, ...] = (), extra: di
     path = tmp_path / f"{name}.toml"
     path.write_text(toml_dump(data))
     return path
-
-
-def env_for(root: Path, **more: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "TRADEFLOW_DB": str(root / "tradeflow.duckdb"),
-        "TRADEFLOW_LANDING": str(root / "landing"),
-        "TRADEFLOW_LOG_DIR": str(root / "logs"),
-        **more,
-    }
-
-
-def refresh(root: Path, config: Path, check: bool = True, **more: str) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        [TRADEFLOW, "refresh", "--config", str(config)],
-        cwd=PROJECT_DIR,
-        env=env_for(root, **more),
-        text=True,
-        capture_output=True,
-        check=False,
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"refresh failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return proc
-
-
-def marts_snapshot(db: Path) -> dict[str, list]:
-    """Every mart's rows, sorted, plus the raw tables' rows without load times."""
-    with duckdb.connect(str(db), read_only=True) as con:
-        out = {}
-        for schema, table in con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_schema in ('marts', 'raw') and table_type = 'BASE TABLE' order by 1, 2"
-        ).fetchall():
-            cols = [
-                c
-                for (c,) in con.execute(
-                    "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
-                    "order by ordinal_position",
-                    [schema, table],
-                ).fetchall()
-                if c not in ("_loaded_at",)
-            ]
-            col_list = ", ".join(f'"{c}"' for c in cols)
-            out[f"{schema}.{table}"] = con.execute(f'select {col_list} from {schema}."{table}" order by all').fetchall()
-        return out
 
 
 def version_of(db: Path) -> str | None:

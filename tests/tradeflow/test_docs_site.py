@@ -9,7 +9,7 @@ import shutil
 import duckdb
 import pytest
 
-from extract.dbt import run_dbt
+from tradeflow.dbt import run_dbt
 
 
 @pytest.fixture(scope="module")

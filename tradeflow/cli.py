@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 
-from extract import seeds as seeds_mod
 from extract.config import load_config
-from extract.dbt import run_dbt
 from extract.errors import TradeflowError
 from extract.pipeline import extract as run_extract
 from extract.pipeline import write_summary
 from extract.settings import PROJECT_DIR, warehouse_path
+from tradeflow import seeds as seeds_mod
+from tradeflow.dbt import run_dbt
 
 DEFAULT_CONFIG = PROJECT_DIR / "config" / "tradeflow.toml"
 DEMO_CONFIG = PROJECT_DIR / "config" / "demo.toml"
@@ -103,7 +103,7 @@ def extract(sources, config_path, replay, record_to, summary_path) -> None:
 
 
 def _refresh(config_path: Path, command: str):
-    from extract.refresh import refresh
+    from tradeflow.refresh import refresh
 
     cfg = load_config(config_path)
     click.echo(f"{command}: extract, dbt build with tests, publish -> {warehouse_path()}", err=True)
@@ -164,7 +164,7 @@ def demo() -> None:
     """
     result = _refresh(DEMO_CONFIG, "demo")
     if result.status != "failed":
-        from extract.report_table import rerouting_headline
+        from tradeflow.report_table import rerouting_headline
 
         click.echo()
         click.echo(rerouting_headline(warehouse_path()))
@@ -183,7 +183,7 @@ def status(as_json) -> None:
     """
     import json as _json
 
-    from extract.refresh import status as get_status
+    from tradeflow.refresh import status as get_status
 
     info = get_status(warehouse_path())
     if as_json:
@@ -216,8 +216,8 @@ def rollback() -> None:
     Example:
       tradeflow rollback && tradeflow status
     """
-    from extract.publish import Layout
-    from extract.publish import rollback as do_rollback
+    from tradeflow.publish import Layout
+    from tradeflow.publish import rollback as do_rollback
 
     record = do_rollback(Layout(warehouse_path()))
     click.echo(f"rolled back to version {record['version']} (from {record['rolled_back_from']})")
@@ -244,7 +244,7 @@ def report(out_path) -> None:
       tradeflow report                              # reports/index.html
       tradeflow report --out /tmp/tradeflow.html && xdg-open /tmp/tradeflow.html
     """
-    from extract.report import build_report
+    from tradeflow.report import build_report
 
     path = build_report(warehouse_path(), out_path)
     click.echo(f"report: {path}")

@@ -11,9 +11,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from extract.dbt import run_dbt
-from tests.conftest import PROJECT_DIR
-from tests.pipeline.test_refresh import marts_snapshot, refresh, toml_dump
+from tests.helpers import PROJECT_DIR, marts_snapshot, refresh, toml_dump
+from tradeflow.dbt import run_dbt
 
 COMEXT = PROJECT_DIR / "data" / "files" / "eurostat_comext"
 EU27_LABEL = "European Union - 27 countries"

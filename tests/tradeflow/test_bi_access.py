@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from polars.testing import assert_frame_equal
 from sqlalchemy.pool import NullPool
 
-from extract import publish
-from extract.refresh import export_parquet
-from tests.conftest import PROJECT_DIR
+from tests.helpers import PROJECT_DIR
+from tradeflow import publish
+from tradeflow.refresh import export_parquet
 
 COMEXT = PROJECT_DIR / "data" / "files" / "eurostat_comext"
 EU27_LABEL = "European Union - 27 countries"

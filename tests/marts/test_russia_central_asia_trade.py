@@ -11,7 +11,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from tests.conftest import PROJECT_DIR
+from tests.helpers import PROJECT_DIR
 
 NATIONAL = PROJECT_DIR / "data" / "files" / "national"
 COMEXT = PROJECT_DIR / "data" / "files" / "eurostat_comext"

@@ -1,0 +1,144 @@
+"""Helpers shared by the tests (fixtures live in conftest.py). No test module imports another."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import duckdb
+
+from extract.config import load_config
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+TRADEFLOW = str(Path(sys.executable).with_name("tradeflow"))
+
+
+def run_tradeflow(*args: str, env: dict[str, str] | None = None, check: bool = True):
+    full_env = {**os.environ, **(env or {})}
+    proc = subprocess.run(
+        [TRADEFLOW, *args], cwd=PROJECT_DIR, env=full_env, text=True, capture_output=True, check=False
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"tradeflow {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def toml_dump(data: dict) -> str:
+    """Enough TOML for our configs: tables of scalars and lists."""
+    lines: list[str] = []
+
+    def value(v):
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, int | float):
+            return str(v)
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return json.dumps(str(v))
+
+    def table(prefix: str, d: dict):
+        scalars = {k: v for k, v in d.items() if not isinstance(v, dict)}
+        if prefix:
+            lines.append(f"[{prefix}]")
+        lines.extend(f"{k} = {value(v)}" for k, v in scalars.items())
+        for k, v in d.items():
+            if isinstance(v, dict):
+                table(f"{prefix}.{k}" if prefix else k, v)
+
+    table("", data)
+    return "\n".join(lines) + "\n"
+
+
+def env_for(root: Path, **more: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "TRADEFLOW_DB": str(root / "tradeflow.duckdb"),
+        "TRADEFLOW_LANDING": str(root / "landing"),
+        "TRADEFLOW_LOG_DIR": str(root / "logs"),
+        **more,
+    }
+
+
+def refresh(root: Path, config: Path, check: bool = True, **more: str) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [TRADEFLOW, "refresh", "--config", str(config)],
+        cwd=PROJECT_DIR,
+        env=env_for(root, **more),
+        text=True,
+        capture_output=True,
+        check=False,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"refresh failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def marts_snapshot(db: Path) -> dict[str, list]:
+    """Every mart's rows, sorted, plus the raw tables' rows without load times."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        out = {}
+        for schema, table in con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('marts', 'raw') and table_type = 'BASE TABLE' order by 1, 2"
+        ).fetchall():
+            cols = [
+                c
+                for (c,) in con.execute(
+                    "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+                    "order by ordinal_position",
+                    [schema, table],
+                ).fetchall()
+                if c not in ("_loaded_at",)
+            ]
+            col_list = ", ".join(f'"{c}"' for c in cols)
+            out[f"{schema}.{table}"] = con.execute(f'select {col_list} from {schema}."{table}" order by all').fetchall()
+        return out
+
+
+def write_cassette(directory: Path, interactions: list[tuple[str, int, dict, bytes]]) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for i, (url, status, headers, body) in enumerate(interactions):
+        name = f"{i:03d}.body"
+        (directory / name).write_bytes(body)
+        entries.append(
+            {
+                "request": {"method": "GET", "url": url},
+                "response": {"status": status, "headers": headers, "body_file": name},
+            }
+        )
+    (directory / "cassette.json").write_text(json.dumps({"version": 1, "interactions": entries}))
+    return directory
+
+
+JSON = {"Content-Type": "application/json"}
+
+
+COMEXT_SNIPPET = PROJECT_DIR / "config" / "snippets" / "eurostat_comext.toml"
+
+
+def toml_value(v) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, str | Path):
+        return json.dumps(str(v))
+    return str(v)
+
+
+def comext_config(tmp_path: Path, cassettes: list[Path], **overrides):
+    """Eurostat Comext: the snippet's [sources.eurostat_comext] (with overrides; None drops a key) under a replay [run]."""
+    settings = tomllib.loads(COMEXT_SNIPPET.read_text())["sources"]["eurostat_comext"]
+    for k, v in overrides.items():
+        if v is None:
+            settings.pop(k, None)
+        else:
+            settings[k] = v
+    lines = ["[run]", 'mode = "replay"', f"cassettes = {toml_value(cassettes)}", "lookback_periods = 0", ""]
+    lines += ["[sources.eurostat_comext]"] + [f"{k} = {toml_value(v)}" for k, v in settings.items()]
+    path = tmp_path / f"config_{len(list(tmp_path.glob('config_*.toml')))}.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return load_config(path)
