@@ -18,15 +18,14 @@ Raw table: `raw.ecb__eur_usd`.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Sequence
 
 import polars as pl
 
 from extract.errors import BadResponse, ConfigError, SchemaDrift, TradeflowError
-from extract.sources.base import Context, Dataset, Fetched, ParseResult, Partition, Source, check_fields, conform
+from extract.readers.sdmx_csv import read_sdmx_csv
+from extract.sources.base import Context, Dataset, Fetched, ParseResult, Partition, Source, conform
 
 API = "https://data-api.ecb.europa.eu/service/data/EXR"
 SERIES = "USD.EUR.SP00.A"  # US dollar per euro, spot reference rate, average of observations
@@ -119,7 +118,7 @@ class Ecb(Source):
         for freq, (start, end) in self._periods().items():
             url = self.series_url(freq)
             resp = ctx.client.get(self.name, url, params=self.params(start, end, lastNObservations="1"), expect="csv")
-            rows, _ = read_sdmx_csv(self.name, resp.url, resp.body)
+            rows, _ = read_rows(self.name, resp.url, resp.body)
             if not rows:
                 raise BadResponse(self.name, resp.url, "no observation in the window")
             last = rows[-1]
@@ -129,7 +128,7 @@ class Ecb(Source):
                     "eur_usd",
                     f"series=EXR.{freq}.{SERIES}/window={start or ''}..{end or ''}",
                     params={"freq": freq, "start": start, "end": end},
-                    source_updated_at=f"last={last['TIME_PERIOD']}:{last['OBS_VALUE']}",
+                    source_updated_at=f"last={last['TIME_PERIOD']}:{last['OBS_VALUE'] or ''}",
                 )
             )
         return partitions
@@ -145,47 +144,29 @@ class Ecb(Source):
         return parse_exr_csv(self.name, bodies[0].url, bodies[0].body, partition.params["freq"])
 
 
-def read_sdmx_csv(source: str, where: str, body: bytes) -> tuple[list[dict[str, str]], list[str]]:
-    """SDMX-CSV lines as dicts (+ warnings for unknown columns); a short or long line (a truncated
-    body) is an error naming the line."""
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SchemaDrift(source, where, f"not UTF-8 text: {exc}") from None
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if not header:
-        raise BadResponse(source, where, "empty SDMX-CSV body")
-    warnings = check_fields(source, where, header, REQUIRED, KNOWN)
-    rows = []
-    for n, line in enumerate(reader, start=2):
-        if not line:
-            continue
-        if len(line) != len(header):
-            raise SchemaDrift(
-                source, f"{where} line {n}", f"{len(line)} fields where the header has {len(header)} (truncated?)"
-            )
-        rows.append(dict(zip(header, line, strict=True)))
-    return rows, warnings
+def read_rows(source: str, where: str, body: bytes) -> tuple[list[dict[str, str | None]], list[str]]:
+    """The SDMX-CSV lines as dicts (an empty field None) + warnings for unknown columns."""
+    frame, warnings = read_sdmx_csv(source, where, body, REQUIRED, KNOWN)
+    return frame.to_dicts(), warnings
 
 
 def parse_exr_csv(source: str, where: str, body: bytes, freq: str) -> ParseResult:
-    rows, warnings = read_sdmx_csv(source, where, body)
+    rows, warnings = read_rows(source, where, body)
     records = []
     seen: set[str] = set()
     for n, row in enumerate(rows, start=2):
         at = f"{where} line {n}"
-        got = (row["FREQ"], row["CURRENCY"], row["CURRENCY_DENOM"], row["EXR_TYPE"], row["EXR_SUFFIX"])
+        got = tuple(row[c] or "" for c in ("FREQ", "CURRENCY", "CURRENCY_DENOM", "EXR_TYPE", "EXR_SUFFIX"))
         if got != (freq, "USD", "EUR", "SP00", "A"):
             raise BadResponse(source, at, f"series {'.'.join(got)} is not {freq}.{SERIES}")
-        period = row["TIME_PERIOD"]
+        period = row["TIME_PERIOD"] or ""
         m = FREQS[freq].match(period)
         if not m:
             raise SchemaDrift(source, at, f"TIME_PERIOD {period!r} is not a {freq} period", field="TIME_PERIOD")
         if period in seen:
             raise BadResponse(source, at, f"period {period} appears twice")
         seen.add(period)
-        raw = row["OBS_VALUE"].strip()
+        raw = (row["OBS_VALUE"] or "").strip()
         try:
             rate = float(raw) if raw not in ("", "NaN") else None
         except ValueError:

@@ -35,6 +35,7 @@ import polars as pl
 
 from extract.errors import BadResponse, SchemaDrift, SourceError
 from extract.landing import FileStamps
+from extract.readers.csv_drop import decode
 from extract.settings import PROJECT_DIR
 from extract.sources.base import Context, Dataset, Fetched, ParseResult, Partition, Source, conform, file_fetched
 
@@ -114,13 +115,6 @@ def to_value(source: str, where: str, column: str, value) -> float | None:
         return float(text)
     except ValueError:
         raise SchemaDrift(source, where, f"column {column!r}: {value!r} is not a number", field=column) from None
-
-
-def decode(source: str, where: str, body: bytes) -> str:
-    try:
-        return body.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BadResponse(source, where, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 def read_labels(source: str, where: str, body: bytes) -> dict[str, tuple[str | None, str]]:

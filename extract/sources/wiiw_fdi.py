@@ -30,6 +30,8 @@ from pathlib import Path
 import polars as pl
 
 from extract.errors import ConfigError, SchemaDrift
+from extract.readers.csv_drop import decode
+from extract.readers.csv_drop import header as csv_header
 from extract.sources.base import (
     Context,
     Dataset,
@@ -83,14 +85,9 @@ INDUSTRY_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def _header(path: Path) -> list[str]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        return next(csv.reader(fh), [])
-
-
 def dataset_of(source: str, path: Path) -> str:
     """by_partner or by_industry, from the file's header."""
-    header = _header(path)
+    header = csv_header(path)
     if "Partner-Code" in header:
         return "by_partner"
     if "Industry/Product" in header:
@@ -143,11 +140,7 @@ class WiiwFdi(Source):
 
 
 def parse_wiiw_csv(source: str, where: str, body: bytes, dataset: str) -> ParseResult:
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SchemaDrift(source, where, f"not UTF-8 text: {exc}") from None
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(decode(source, where, body)))
     header = next(reader, None)
     if not header:
         raise SchemaDrift(source, where, "empty file", field="header")

@@ -32,6 +32,7 @@ import polars as pl
 
 from extract.errors import BadResponse, ConfigError, SchemaDrift
 from extract.http import parse_json
+from extract.readers.csv_drop import decode
 from extract.sources.base import (
     Context,
     Dataset,
@@ -286,11 +287,7 @@ def parse_api_pages(source: str, bodies: list[Fetched]) -> ParseResult:
 
 def parse_bulk_csv(source: str, where: str, body: bytes) -> ParseResult:
     """A WDI bulk CSV (preamble optional, BOM optional) as long rows."""
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SchemaDrift(source, where, f"not UTF-8 text: {exc}") from None
-    lines = text.splitlines()
+    lines = decode(source, where, body).splitlines()
     header_at = next(
         (i for i, line in enumerate(lines[:20]) if line.lstrip('"').startswith("Country Name")),
         None,
