@@ -22,14 +22,29 @@ import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Literal
 
 import polars as pl
+from pydantic import Field, field_validator, model_validator
 
-from extract.errors import BadResponse, ConfigError
+from extract.errors import BadResponse
 from extract.landing import FileStamps
 from extract.readers.csv_drop import header
 from extract.settings import PROJECT_DIR
-from extract.sources.base import Context, Dataset, Fetched, ParseResult, Partition, Source, file_fetched
+from extract.sources.base import (
+    Code,
+    ConfigPaths,
+    Context,
+    Dataset,
+    Fetched,
+    Iso3,
+    ParseResult,
+    Partition,
+    Source,
+    SourceSettings,
+    Years,
+    file_fetched,
+)
 from extract.sources.eurostat_comext import api, derived_files, web_export
 from extract.sources.eurostat_comext.api import (
     DEFAULT_MAX_CELLS,
@@ -55,32 +70,83 @@ ISO3_TO_COMEXT = {"SRB": "XS"}
 FILE_LAYOUTS = {"web_export": WEB_EXPORT_COLUMNS, **derived_files.LAYOUTS}
 
 
+class ComextSettings(SourceSettings):
+    """[sources.eurostat_comext]"""
+
+    files: ConfigPaths = Field(
+        [], description="File drops: web-export CSVs and the derived layouts (recognised from the header)."
+    )
+    reporters: list[Iso3] = Field([], description="API: reporters, ISO3 (empty: no API partitions).")
+    partners: list[Iso3] = Field([], description="API: partners, ISO3 (required with reporters).")
+    products: list[Code] = Field(["TOTAL"], min_length=1, description="API: TOTAL, HS2/HS4/HS6 or CN8 codes.")
+    flows: list[Literal["1", "2"]] = Field(["1", "2"], min_length=1, description="API: 1 import, 2 export.")
+    indicators: list[Literal[tuple(INDICATORS)]] = Field(
+        list(INDICATORS), min_length=1, description="API: VALUE_IN_EUROS and/or QUANTITY_IN_100KG."
+    )
+    freq: Literal["M", "A"] = Field("M", description="API: M (monthly) or A (annual).")
+    years: Years | None = Field(None, description="API: [first, last] year (required with reporters).")
+    max_cells: int = Field(
+        DEFAULT_MAX_CELLS, gt=0, description="API: split a query estimated above this many cells before asking."
+    )
+
+    @field_validator("flows", mode="before")
+    @classmethod
+    def _flows_as_text(cls, value):
+        return [str(v) for v in value] if isinstance(value, list) else value
+
+    @field_validator("products")
+    @classmethod
+    def _products(cls, value: list[str]) -> list[str]:
+        for p in value:
+            if not re.match(r"^(TOTAL|\d{2}|\d{4}|\d{6}|\d{8})$", p):
+                raise ValueError(f"{p!r} is not TOTAL, HS2/4/6 or CN8 (as a string)")
+        return value
+
+    @model_validator(mode="after")
+    def _api(self):
+        if not self.reporters:
+            return self
+        if not self.years:
+            raise ValueError("years = [first, last] is required with reporters")
+        if not self.partners:
+            raise ValueError("partners: at least one country is required with reporters")
+        comext = iso3_to_comext()
+        for what in ("reporters", "partners"):
+            for code in getattr(self, what):
+                if code not in comext:
+                    raise ValueError(f"{what}: {code!r} has no Comext geo code (ISO3 country)")
+        return self
+
+    def comext_codes(self, what: str) -> tuple[str, ...]:
+        """`reporters` or `partners` as Comext geo codes, sorted, each once."""
+        comext = iso3_to_comext()
+        return tuple(sorted({comext[code] for code in getattr(self, what)}))
+
+
 class EurostatComext(Source):
     name = "eurostat_comext"
     datasets = {
-        "sdmx": Dataset("sdmx", api.SCHEMA, "DS-045409 through the SDMX 2.1 API, indicators pivoted to columns."),
-        "web_export": Dataset("web_export", web_export.SCHEMA, "Comext web-export CSVs, long labels mapped."),
-        **{
-            d: Dataset(d, schema, "Derived from Easy-Comext (ruimpeks).") for d, schema in derived_files.SCHEMAS.items()
-        },
+        "sdmx": Dataset("sdmx", api.SCHEMA),  # DS-045409 through the SDMX 2.1 API, indicators pivoted to columns.
+        "web_export": Dataset("web_export", web_export.SCHEMA),  # Comext web-export CSVs, long labels mapped.
+        **{d: Dataset(d, schema) for d, schema in derived_files.SCHEMAS.items()},  # derived from Easy-Comext
     }
+    Settings = ComextSettings
 
     # ------------------------------------------------------------------ plan
 
     def plan(self, ctx: Context) -> list[Partition]:
-        files = [Path(f) for f in self.settings.get("files", [])]
+        files = self.settings.files
         # the stamp of a file is its sha256: a file unchanged since the last plan (same size and mtime)
         # is not read again; the others are hashed on two threads (hashlib releases the GIL), in plan order
         stamps = FileStamps.of_source(ctx.landing_root if ctx and files else None, self.name)
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"{self.name}-plan") as pool:
             partitions = list(pool.map(lambda f: self._file_partition(f, stamps), files))
         stamps.save()
-        if self.settings.get("reporters"):
+        if self.settings.reporters:
             partitions += self._api_partitions(ctx)
         return partitions
 
     def _file_partition(self, path: Path, stamps: FileStamps | None = None) -> Partition:
-        path = path if path.is_absolute() else PROJECT_DIR / path
         if not path.exists():  # fetch fails for this file alone, naming it
             return Partition(self.name, "web_export", path.name, {"path": path})
         first = header(path)
@@ -88,68 +154,29 @@ class EurostatComext(Source):
         stamp = (stamps or FileStamps(None)).sha256(path)
         return Partition(self.name, dataset, path.name, {"path": path}, source_updated_at=stamp)
 
-    def _api_settings(self) -> dict:
-        s = self.settings
-        freq = s.get("freq", "M")
-        if freq not in ("M", "A"):
-            raise ConfigError(f"[sources.{self.name}] freq must be 'M' or 'A', not {freq!r}")
-        flows = tuple(str(f) for f in s.get("flows", [1, 2]))
-        if not flows or set(flows) - {"1", "2"}:
-            raise ConfigError(f"[sources.{self.name}] flows must be 1 (import) and/or 2 (export), not {flows!r}")
-        indicators = tuple(s.get("indicators", list(INDICATORS)))
-        if not indicators or set(indicators) - set(INDICATORS):
-            raise ConfigError(f"[sources.{self.name}] indicators must be among {sorted(INDICATORS)}")
-        products = tuple(str(p) for p in s.get("products", ["TOTAL"]))
-        for p in products:
-            if not re.match(r"^(TOTAL|\d{2}|\d{4}|\d{6}|\d{8})$", p):
-                raise ConfigError(f"[sources.{self.name}] product {p!r} is not TOTAL, HS2/4/6 or CN8 (as a string)")
-        years = s.get("years")
-        if not years:
-            raise ConfigError(f"[sources.{self.name}] years = [first, last] is required with reporters")
-        return {
-            "freq": freq,
-            "reporters": self._geo(s["reporters"], "reporters"),
-            "partners": self._geo(s.get("partners", []), "partners"),
-            "products": products,
-            "flows": flows,
-            "indicators": indicators,
-            "years": range(int(years[0]), int(years[1]) + 1),
-            "max_cells": int(s.get("max_cells", DEFAULT_MAX_CELLS)),
-        }
-
-    def _geo(self, iso3_codes: list[str], what: str) -> tuple[str, ...]:
-        if not iso3_codes:
-            raise ConfigError(f"[sources.{self.name}] {what}: at least one country is required")
-        iso2 = iso3_to_comext()
-        out = []
-        for code in iso3_codes:
-            if code not in iso2:
-                raise ConfigError(f"[sources.{self.name}] {what}: {code!r} has no Comext geo code (ISO3 country)")
-            out.append(iso2[code])
-        return tuple(sorted(set(out)))
-
     def _api_partitions(self, ctx: Context) -> list[Partition]:
-        s = self._api_settings()
+        s = self.settings
+        partners = s.comext_codes("partners")
         meta = ctx.client.get(self.name, METADATA_URL, expect="xml")
         stamp = dataflow_stamp(meta.body, meta.headers)
         out = []
-        for reporter in s["reporters"]:
-            for year in s["years"]:
+        for reporter in s.comext_codes("reporters"):
+            for year in range(s.years[0], s.years[1] + 1):
                 q = Query(
-                    s["freq"],
+                    s.freq,
                     (reporter,),
-                    s["partners"],
-                    s["products"],
-                    s["flows"],
-                    s["indicators"],
-                    periods_of(s["freq"], year),
+                    partners,
+                    tuple(s.products),
+                    tuple(s.flows),
+                    tuple(s.indicators),
+                    periods_of(s.freq, year),
                 )
                 key = (
                     f"freq={q.freq}/reporter={reporter}/year={year}/partners={codes_for_key(q.partners)}"
                     f"/products={codes_for_key(q.products)}/flows={'+'.join(q.flows)}"
                     f"/indicators={codes_for_key(q.indicators)}"
                 )
-                params = {"query": q, "max_cells": s["max_cells"]}
+                params = {"query": q, "max_cells": s.max_cells}
                 out.append(Partition(self.name, "sdmx", key, params, source_updated_at=stamp, period=str(year)))
         return out
 
