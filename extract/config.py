@@ -91,3 +91,22 @@ def load_config(path: Path | str) -> Config:
         lookback_periods=run.lookback_periods,
         sources={name: source_settings(name, settings, path, base) for name, settings in sources.items()},
     )
+
+
+def describe(cfg: Config) -> list[str]:
+    """What a configuration will run, one line per source (for `tradeflow config check`)."""
+    from extract.sources import REGISTRY  # local: avoid an import cycle at start-up
+
+    lines = [
+        f"{cfg.path}: valid",
+        f"[run] mode={cfg.mode} cassettes={len(cfg.cassettes)} lookback_periods={cfg.lookback_periods}"
+        + (f" record_to={cfg.record_to}" if cfg.record_to else ""),
+    ]
+    width = max(len(n) for n in REGISTRY)
+    for name, settings in cfg.sources.items():
+        state = "enabled " if settings.enabled else "disabled"
+        lines.append(f"{name:<{width}}  {state}  {settings.summary()}".rstrip())
+    absent = sorted(set(REGISTRY) - set(cfg.sources))
+    if absent:
+        lines.append(f"not configured (not run): {', '.join(absent)}")
+    return lines

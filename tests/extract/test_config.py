@@ -160,3 +160,33 @@ def test_a_misspelt_key_stops_the_run_before_any_request(tmp_path):
 def test_missing_config_file(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_config_check_validates_without_running_and_lists_each_source(tmp_path):
+    from click.testing import CliRunner
+
+    from tradeflow.cli import cli
+
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["config", "check", "--config", str(PROJECT_DIR / "config" / "demo.toml")])
+    assert ok.exit_code == 0, ok.output
+    lines = ok.output.splitlines()
+    assert lines[0] == f"{PROJECT_DIR / 'config' / 'demo.toml'}: valid"
+    assert lines[1] == "[run] mode=replay cassettes=6 lookback_periods=0"
+    by_source = {line.split()[0]: line.split()[1] for line in lines[2:]}
+    assert by_source == {
+        "comtrade": "enabled",
+        "worldbank": "enabled",
+        "ecb": "enabled",
+        "wiiw_fdi": "enabled",
+        "eurostat_fdi": "disabled",
+        "imf": "enabled",
+        "national": "enabled",
+        "eurostat_comext": "enabled",
+    }
+    assert "files=11 file(s)" in next(line for line in lines if line.startswith("eurostat_comext"))
+    bad = write(tmp_path, '[sources.wiiw_fdi]\nfiles = ["a.csv"]\nfile = ["b.csv"]\n')
+    refused = runner.invoke(cli, ["config", "check", "--config", str(bad)])
+    assert refused.exit_code != 0
+    assert f"{bad}: [sources.wiiw_fdi] unknown key 'file' (did you mean 'files'?)" in str(refused.exception)
+    assert not list(tmp_path.glob("*.duckdb")) and not (tmp_path / "landing").exists()  # nothing ran
