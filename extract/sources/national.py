@@ -376,7 +376,7 @@ def parse_armstat(source: str, where: str, body: bytes, labels: dict) -> tuple[l
 class NationalSettings(SourceSettings):
     """[sources.national]"""
 
-    files: ConfigPaths = Field([], description="Files, named by layout: uzstat_sdmx_data_<id>_*, kg_nsc_*, armstat_*.")
+    files: ConfigPaths = Field([], description="Files, named by layout: uzstat_sdmx_data_{id}_*, kg_nsc_*, armstat_*.")
     drop_dir: ConfigPath | None = Field(None, description="A folder: every file in it with a known layout is read.")
     labels_seed: ConfigPath = Field(
         PROJECT_DIR / LABEL_SEED, description="Partner labels -> ISO3 and kind (label_en, iso3, is_aggregate, kind)."

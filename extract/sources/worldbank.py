@@ -130,7 +130,7 @@ class WorldBankSettings(SourceSettings):
     countries: list[Iso3] = Field([], description="API: countries, ISO3 (required with indicators).")
     years: Years | None = Field(None, description="API: [first, last] year (required with indicators).")
     per_page: int = Field(DEFAULT_PER_PAGE, gt=0, description="API: rows per page asked.")
-    files: ConfigPaths = Field([], description="WDI bulk-download CSV files (API_<indicator>_DS2_en_csv_v2_*.csv).")
+    files: ConfigPaths = Field([], description="WDI bulk-download CSV files (API_{indicator}_DS2_en_csv_v2_*.csv).")
 
     @model_validator(mode="after")
     def _api(self):
