@@ -16,6 +16,7 @@ Raw table: `raw.ecb__eur_usd`.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 import polars as pl
 from pydantic import Field, field_validator
@@ -80,7 +81,7 @@ Window = tuple[str | None, str | None]
 class EcbSettings(SourceSettings):
     """[sources.ecb]"""
 
-    periods: dict[str, Window] = Field(
+    periods: dict[Literal["M", "A"], Window] = Field(
         {"M": (None, None), "A": (None, None)},
         description='Per frequency (M, A) the window [start, end] asked; "" leaves a side open.',
     )

@@ -379,7 +379,8 @@ class NationalSettings(SourceSettings):
     files: ConfigPaths = Field([], description="Files, named by layout: uzstat_sdmx_data_{id}_*, kg_nsc_*, armstat_*.")
     drop_dir: ConfigPath | None = Field(None, description="A folder: every file in it with a known layout is read.")
     labels_seed: ConfigPath = Field(
-        PROJECT_DIR / LABEL_SEED, description="Partner labels -> ISO3 and kind (label_en, iso3, is_aggregate, kind)."
+        PROJECT_DIR / LABEL_SEED,
+        description="Partner labels -> ISO3 and kind (label_en, iso3, is_aggregate, kind); default: the repository's seed.",
     )
 
     @model_validator(mode="after")
