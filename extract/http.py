@@ -38,7 +38,7 @@ from requests.structures import CaseInsensitiveDict
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from extract import __version__
-from extract.errors import BadResponse, NoRecording, RateLimited, SourceError
+from extract.errors import BadResponse, NoRecording, RateLimited, SourceError, Truncated
 
 log = logging.getLogger(__name__)
 
@@ -317,7 +317,13 @@ class HttpClient:
             wait=self._wait,
             sleep=self._sleep,
             retry=retry_if_exception(
-                lambda e: isinstance(e, RetryableStatus | requests.ConnectionError | requests.Timeout)
+                lambda e: isinstance(
+                    e,
+                    RetryableStatus
+                    | requests.ConnectionError
+                    | requests.Timeout
+                    | requests.exceptions.ChunkedEncodingError,
+                )
             ),
             reraise=True,
         )
@@ -327,18 +333,44 @@ class HttpClient:
             status = exc.response.status_code
             cls = RateLimited if status == 429 else BadResponse
             raise cls(source, shown, f"HTTP {status} after {self.retry.attempts} attempts", status=status) from None
+        except requests.exceptions.ChunkedEncodingError as exc:  # urllib3: body shorter than its Content-Length
+            raise Truncated(
+                source,
+                shown,
+                f"the answer was cut off after {self.retry.attempts} attempts ({self.redact(str(exc))}); try again later",
+            ) from None
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise SourceError(
                 source,
                 shown,
                 f"{type(exc).__name__} after {self.retry.attempts} attempts: {self.redact(str(exc))}",
             ) from None
+        check_length(source, shown, resp)
         result = Response(source, shown, resp.status_code, dict(resp.headers), self.redact.body(resp.content))
         if resp.status_code >= 400:
             snippet = self.redact(resp.content[:300].decode("utf-8", "replace"))
             raise BadResponse(source, shown, f"HTTP {resp.status_code}: {snippet}", status=resp.status_code)
         check_body(result, expect)
         return result
+
+
+def check_length(source: str, shown: str, resp: requests.Response) -> None:
+    """A body shorter than its declared Content-Length was cut off: Truncated (live answers and replayed ones).
+
+    Only where the length applies to the bytes as kept: a compressed answer (Content-Encoding) is
+    decoded by requests, and its declared length is that of the compressed bytes.
+    """
+    declared = resp.headers.get("Content-Length")
+    encoding = resp.headers.get("Content-Encoding", "identity").lower()
+    if declared is None or encoding not in ("", "identity") or not declared.strip().isdigit():
+        return
+    if len(resp.content) < int(declared):
+        raise Truncated(
+            source,
+            shown,
+            f"the body has {len(resp.content):,} bytes where Content-Length declares {int(declared):,}: "
+            "the answer was cut off; fetch it again (in replay: re-record the cassette)",
+        )
 
 
 def check_body(resp: Response, expect: str | None) -> None:

@@ -73,6 +73,9 @@ class Context:
     landing_root: Path
     lookback_periods: int = 0
     metadata_requests: int = 0
+    # partitions whose reload may lose rows or periods (`--accept-shrink`: source, source/dataset, or
+    # source/dataset/partition; 'all')
+    accept_shrink: frozenset[str] = frozenset()
 
 
 # --------------------------------------------------------------------------- settings
