@@ -108,8 +108,12 @@ class Cassette:
     def append(self, item: Interaction, redact: Redactor) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         name = f"{len(self.interactions):04d}_{re.sub(r'[^A-Za-z0-9]+', '_', urlsplit(item.url).path)[-60:]}.body"
-        (self.directory / name).write_bytes(redact.body(item.body))
+        body = redact.body(item.body)
+        (self.directory / name).write_bytes(body)
         headers = {k: redact(v) for k, v in item.headers.items() if k.lower() not in SECRET_HEADERS}
+        # the kept body is the decoded, redacted one: its length is what Content-Length says on replay
+        headers = {k: v for k, v in headers.items() if k.lower() not in ("content-length", "content-encoding")}
+        headers["Content-Length"] = str(len(body))
         self.interactions.append(
             {
                 "request": {"method": item.method, "url": redact(normalise_url(item.url))},

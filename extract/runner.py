@@ -279,8 +279,10 @@ def load_one(
     run.rows_loaded += n
 
 
-# A reload that keeps fewer than this share of a partition's rows is held back (SHRINK_LIMIT = 20% lost).
+# A reload that loses more than SHRINK_LIMIT of a partition's rows (and at least SHRINK_MIN_ROWS rows:
+# a revision of a tiny partition may drop a row or two), or any period it had, is held back.
 SHRINK_LIMIT = 0.20
+SHRINK_MIN_ROWS = 10
 _PERIOD_COLUMNS = (("period",), ("time_period",), ("month",), ("year", "month"), ("year",), ("date",))
 
 
@@ -298,7 +300,7 @@ def shrink_accepted(accepted: frozenset[str], source: str, dataset: str, key: st
 
 
 def check_shrink(con, source: Source, p: Partition, frame, state: dict, *, accepted: frozenset[str]) -> None:
-    """Hold back a reload that loses more than SHRINK_LIMIT of the partition's rows, or any period it had.
+    """Hold back a reload that loses more than SHRINK_LIMIT (and SHRINK_MIN_ROWS) of its rows, or a period it had.
 
     A half file (cut at a line boundary, so every line parses) is the typical cause: loading it would
     silently move published indicators. The rows loaded before stay; the partition is in error (named in
@@ -310,7 +312,7 @@ def check_shrink(con, source: Source, p: Partition, frame, state: dict, *, accep
     old_rows = state.get("row_count") or 0
     new_rows = frame.height
     problems = []
-    if old_rows and new_rows < old_rows * (1 - SHRINK_LIMIT):
+    if old_rows and new_rows < old_rows * (1 - SHRINK_LIMIT) and old_rows - new_rows >= SHRINK_MIN_ROWS:
         problems.append(f"{new_rows:,} rows where {old_rows:,} are loaded (-{1 - new_rows / old_rows:.0%})")
     cols = period_columns(dataset.schema)
     if cols:

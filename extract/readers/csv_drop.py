@@ -44,7 +44,7 @@ def require_complete(source: str, where: str, body: bytes) -> None:
         raise Truncated(
             source,
             f"{where} line {line}",
-            f"the last line has no line break: the file or answer was cut off (it ends with {tail!r}); "
+            f"truncated: the last line has no line break, the file or answer was cut off (it ends with {tail!r}); "
             "fetch or copy it again (if the file is complete as it is, end it with a line break)",
         )
 
