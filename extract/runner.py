@@ -13,6 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 from tqdm import tqdm
@@ -35,6 +36,9 @@ def needs_fetch(p: Partition, state: dict | None, recent_periods: set[str]) -> b
     """
     if state is None or state.get("status") != "loaded":
         return True
+    path = p.params.get("path")
+    if path is not None and not Path(path).exists():
+        return True  # a configured file that vanished: its fetch fails and says so, never "unchanged"
     if p.source_updated_at is None:
         return p.period in recent_periods
     return state.get("source_updated_at") != p.source_updated_at
@@ -283,7 +287,7 @@ def load_one(
 # a revision of a tiny partition may drop a row or two), or any period it had, is held back.
 SHRINK_LIMIT = 0.20
 SHRINK_MIN_ROWS = 10
-_PERIOD_COLUMNS = (("period",), ("time_period",), ("month",), ("year", "month"), ("year",), ("date",))
+_PERIOD_COLUMNS = (("period",), ("time_period",), ("year", "month"), ("month",), ("year",), ("date",))
 
 
 def period_columns(schema: dict) -> tuple[str, ...]:

@@ -107,7 +107,14 @@ def _report_run(run) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the run summary (JSON) to this file.",
 )
-def extract(sources, config_path, replay, record_to, summary_path) -> None:
+@click.option(
+    "--accept-shrink",
+    "accept_shrink",
+    multiple=True,
+    metavar="SOURCE[/DATASET[/PARTITION]]",
+    help="Load these partitions even if the new data has far fewer rows or lost periods (held back otherwise).",
+)
+def extract(sources, config_path, replay, record_to, summary_path, accept_shrink) -> None:
     """Pull SOURCES (or `all`) into the warehouse's raw schema: only new or changed partitions.
 
     \b
@@ -117,6 +124,7 @@ def extract(sources, config_path, replay, record_to, summary_path) -> None:
       tradeflow extract worldbank --record recordings/wb   # live, and record the responses
     """
     cfg = load_config(config_path)
+    cfg.accept_shrink = frozenset(accept_shrink)
     if replay:
         cfg.mode, cfg.cassettes = "replay", list(replay)
     if record_to:
@@ -129,10 +137,11 @@ def extract(sources, config_path, replay, record_to, summary_path) -> None:
         raise SystemExit(1)
 
 
-def _refresh(config_path: Path, command: str):
+def _refresh(config_path: Path, command: str, accept_shrink: tuple[str, ...] = ()):
     from tradeflow.refresh import refresh
 
     cfg = load_config(config_path)
+    cfg.accept_shrink = frozenset(accept_shrink)
     click.echo(f"{command}: extract, dbt build with tests, publish -> {warehouse_path()}", err=True)
     result = refresh(cfg, warehouse_path(), command=command, progress=True)
     steps = ", ".join(f"{k} {v:.1f}s" for k, v in result.steps.items())
@@ -164,7 +173,14 @@ def _refresh(config_path: Path, command: str):
     show_default=True,
     help="The configuration file (TOML).",
 )
-def refresh(config_path) -> None:
+@click.option(
+    "--accept-shrink",
+    "accept_shrink",
+    multiple=True,
+    metavar="SOURCE[/DATASET[/PARTITION]]",
+    help="Load these partitions even if the new data has far fewer rows or lost periods (held back otherwise).",
+)
+def refresh(config_path, accept_shrink) -> None:
     """Nightly refresh: extract what changed, dbt build with tests, publish atomically.
 
     Exit status 0 on success, 3 when published but some partitions failed (their earlier rows stay),
@@ -175,7 +191,7 @@ def refresh(config_path) -> None:
       tradeflow refresh                       # live sources, config/tradeflow.toml
       TRADEFLOW_DB=/srv/tradeflow/tradeflow.duckdb tradeflow refresh
     """
-    raise SystemExit(_refresh(config_path, "refresh").exit_code)
+    raise SystemExit(_refresh(config_path, "refresh", accept_shrink).exit_code)
 
 
 @cli.command()

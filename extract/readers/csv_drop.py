@@ -86,7 +86,24 @@ def read_frame(source: str, where: str, body: bytes) -> pl.DataFrame:
     try:
         return pl.read_csv(io.BytesIO(data), infer_schema=False, truncate_ragged_lines=False)
     except pl.exceptions.ComputeError as exc:
-        raise BadResponse(source, where, f"not a well-formed CSV file: {str(exc).splitlines()[0]}") from None
+        line = first_bad_line(data)
+        at = f"{where} line {line}" if line else where
+        raise BadResponse(source, at, f"not a well-formed CSV file: {str(exc).splitlines()[0]}") from None
+
+
+def first_bad_line(data: bytes) -> int | None:
+    """The line where a CSV file stops being well formed (a quote left open, a ragged line), for the error."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8", "replace"), newline=""), strict=True)
+    width = None
+    try:
+        for fields in reader:
+            if width is None:
+                width = len(fields)
+            elif fields and len(fields) != width:
+                return reader.line_num
+    except csv.Error:
+        return reader.line_num
+    return None
 
 
 def header(path: Path) -> list[str]:
