@@ -63,9 +63,12 @@ def env_for(root: Path, **more: str) -> dict[str, str]:
     }
 
 
-def refresh(root: Path, config: Path, check: bool = True, **more: str) -> subprocess.CompletedProcess:
+def refresh(
+    root: Path, config: Path, check: bool = True, args: tuple[str, ...] = (), **more: str
+) -> subprocess.CompletedProcess:
+    """`tradeflow refresh --config CONFIG [ARGS]` into the warehouse under `root`; env overrides in `more`."""
     proc = subprocess.run(
-        [TRADEFLOW, "refresh", "--config", str(config)],
+        [TRADEFLOW, "refresh", "--config", str(config), *args],
         cwd=PROJECT_DIR,
         env=env_for(root, **more),
         text=True,
