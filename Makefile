@@ -44,8 +44,8 @@ test: setup ## Run every test offline (pytest: Python tests and the dbt build on
 	$(BIN)/python -m pytest
 
 lint: setup ## ruff on Python, sqlfluff on the dbt models
-	$(BIN)/ruff check extract tradeflow tests bench
-	$(BIN)/ruff format --check extract tradeflow tests bench
+	$(BIN)/ruff check extract tradeflow tests bench scripts
+	$(BIN)/ruff format --check extract tradeflow tests bench scripts
 	$(BIN)/sqlfluff lint models
 
 docs: setup ## Generate the dbt docs site offline into target/ (open target/index.html)
