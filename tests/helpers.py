@@ -27,8 +27,12 @@ def run_tradeflow(*args: str, env: dict[str, str] | None = None, check: bool = T
     return proc
 
 
-def toml_dump(data: dict) -> str:
-    """Enough TOML for our configs: tables of scalars and lists."""
+def toml_dump(data: dict, relative_to: Path = PROJECT_DIR / "config") -> str:
+    """Enough TOML for our configs: tables of scalars and lists.
+
+    The data comes from a file in `relative_to` (config/demo.toml) and the text goes elsewhere (tmp_path):
+    its relative paths (`../data/...`, resolved against the configuration file's folder) are written
+    absolute, so the copy names the same files from any folder."""
     lines: list[str] = []
 
     def value(v):
@@ -38,6 +42,8 @@ def toml_dump(data: dict) -> str:
             return str(v)
         if isinstance(v, list):
             return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, str) and v.startswith(("./", "../")):
+            return json.dumps(str((relative_to / v).resolve()))
         return json.dumps(str(v))
 
     def table(prefix: str, d: dict):
