@@ -245,6 +245,14 @@ def last_fingerprint(con) -> str | None:
     return row[0] if row else None
 
 
+def latest_build(con) -> tuple[str | None, str | None]:
+    """(version, built_at) of the newest build recorded in this warehouse ((None, None) without one)."""
+    if not _has_table(con, "builds"):
+        return None, None
+    row = con.execute("select version, built_at::varchar from ops.builds order by built_at desc limit 1").fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
 # --------------------------------------------------------------------------- status reads
 
 

@@ -6,6 +6,7 @@ thread, one partition ahead); the DuckDB connection and the ledger are used from
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 from collections.abc import Iterable
@@ -66,7 +67,10 @@ def run_source(
     try:
         partitions = source.plan(ctx)
     except (TradeflowError, OSError) as exc:
+        if _out_of_space(exc):
+            raise
         run.errors.append(str(exc))
+        log.error("[%s] plan failed, nothing fetched from this source: %s", source.name, exc)
         ledger.record_failure(con, source.name, "*", "plan", run.run_id, str(exc))
         return
     finally:
@@ -110,6 +114,8 @@ def run_source(
                         present=present[p.dataset],
                     )
                 except (TradeflowError, OSError) as exc:
+                    if _out_of_space(exc):
+                        raise  # a full disk is not this partition's fault: the whole run stops
                     run.partitions_failed += 1
                     run.errors.append(str(exc))
                     log.error("%s", exc)
@@ -117,6 +123,10 @@ def run_source(
     finally:
         # on an unexpected error: do not start what is queued, wait for the running one to end
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _out_of_space(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 CHECKPOINT_THRESHOLD = "1GB"
