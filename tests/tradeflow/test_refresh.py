@@ -99,7 +99,7 @@ def builds_left(root: Path) -> list[str]:
     return sorted(p.name for p in builds.iterdir() if p.name != "partial_parse.msgpack") if builds.exists() else []
 
 
-def wait_for(path: Path, proc: subprocess.Popen, timeout: float = 120) -> None:
+def wait_for(path: Path, proc: subprocess.Popen, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while not path.exists():
         if proc.poll() is not None:
