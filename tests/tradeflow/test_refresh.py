@@ -322,7 +322,7 @@ def test_a_refresh_whose_data_tests_fail_publishes_nothing(tmp_path, reference_r
     rerun = subprocess.run(
         command, shell=True, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=300, env=env_for(root)
     )
-    assert rerun.returncode == 1 and "unique_combination_fct_trade_flows_" in rerun.stdout  # it still fails there
+    assert rerun.returncode == 1 and "FAIL" in rerun.stdout and command.split()[-1] in rerun.stdout  # fails there
     assert published_agrees(db) == reference_run["old_version"]
     assert marts_snapshot(db) == reference_run["old_marts"]
     refresh(root, DEMO)
@@ -396,7 +396,9 @@ def test_a_disk_that_fills_during_the_build_is_reported_as_such(tmp_path, refere
     for unclear in ("Traceback", "TransactionException", "no transaction is active"):
         assert unclear not in stderr
     assert f"the last good warehouse stays published (version {reference_run['old_version']})" in stderr
-    assert (out / "published").read_text().strip() == reference_run["old_version"], (out / "check-stderr").read_text()
+    # the last line: DuckDB may print a progress bar before it
+    published = (out / "published").read_text().split()
+    assert published[-1:] == [reference_run["old_version"]], (out / "check-stderr").read_text()
     assert (out / "builds").read_text().split() in ([], ["partial_parse.msgpack"])
 
 
