@@ -6,6 +6,7 @@ thread, one partition ahead); the DuckDB connection and the ledger are used from
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 from collections.abc import Iterable
@@ -71,7 +72,10 @@ def run_source(
     try:
         partitions = source.plan(ctx)
     except (TradeflowError, OSError) as exc:
+        if _out_of_space(exc):
+            raise
         run.errors.append(str(exc))
+        log.error("[%s] plan failed, nothing fetched from this source: %s", source.name, exc)
         ledger.record_failure(con, source.name, "*", "plan", run.run_id, str(exc))
         return
     finally:
@@ -116,6 +120,8 @@ def run_source(
                         accept_shrink=ctx.accept_shrink,
                     )
                 except (TradeflowError, OSError) as exc:
+                    if _out_of_space(exc):
+                        raise  # a full disk is not this partition's fault: the whole run stops
                     fail(con, source, run, p, str(exc))
                 except Exception as exc:  # noqa: BLE001 - one partition's failure never stops the others
                     fail(con, source, run, p, f"[{source.name}] {p.dataset}/{p.key}: {type(exc).__name__}: {exc}")
@@ -129,6 +135,10 @@ def fail(con, source: Source, run: ledger.Run, p: Partition, error: str) -> None
     run.errors.append(error)
     log.error("%s", error)
     ledger.record_failure(con, source.name, p.dataset, p.key, run.run_id, error)
+
+
+def _out_of_space(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 CHECKPOINT_THRESHOLD = "1GB"
@@ -247,11 +257,7 @@ def load_one(
                 con.execute(
                     f"update {table} set _source_updated_at = ? where _partition_key = ?", [p.source_updated_at, p.key]
                 )
-                con.execute(
-                    "update ops.partitions set source_updated_at = ? "
-                    "where source = ? and dataset = ? and partition_key = ?",
-                    [p.source_updated_at, source.name, p.dataset, p.key],
-                )
+                ledger.restamp(con, source.name, p.dataset, p.key, p.source_updated_at)
                 con.execute("commit")
             except Exception:
                 con.execute("rollback")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from extract.pipeline import write_summary
 from extract.settings import PROJECT_DIR, warehouse_path
 from tradeflow import seeds as seeds_mod
 from tradeflow.dbt import run_dbt
+from tradeflow.logs import setup_console_logging
 
 DEFAULT_CONFIG = PROJECT_DIR / "config" / "tradeflow.toml"
 DEMO_CONFIG = PROJECT_DIR / "config" / "demo.toml"
@@ -151,14 +153,25 @@ def _refresh(config_path: Path, command: str, accept_shrink: tuple[str, ...] = (
             f"extract: {e['partitions_loaded']} partitions loaded, {e['partitions_skipped']} unchanged, "
             f"{e['partitions_failed']} failed; {e['rows_loaded']} rows; {e['requests_made']} requests"
         )
-    if result.status == "failed":
+    if result.status == "refused":
+        click.echo(f"refresh refused: {result.reason}", err=True)
+    elif result.status == "failed":
+        from tradeflow.refresh import stays_published
+
         for name in result.failing_tests:
             click.echo(f"  failing: {name}", err=True)
         click.echo(
-            f"refresh failed: {result.reason} (the last good warehouse stays published; "
+            f"refresh failed: {result.reason} ({stays_published(result.published)}; "
             f"details in {result.summary_path} and logs/tradeflow.log)",
             err=True,
         )
+        if result.build_path and result.failing_tests:
+            first = result.failing_tests[0].split(" ")[1]
+            click.echo(
+                "next: rerun a failing test on the failed build, a private copy the next refresh removes: "
+                f"TRADEFLOW_DB={shlex.quote(result.build_path)} .venv/bin/dbt build --select {first}",
+                err=True,
+            )
     else:
         click.echo(f"{result.reason}: {warehouse_path()} ({steps})")
     return result
@@ -219,6 +232,10 @@ def demo() -> None:
 def status(as_json) -> None:
     """Recent refreshes, per-source freshness, partitions in error, the published version.
 
+    The published version is checked against its checksums first (and, when no refresh is running,
+    repaired from the kept versions); a damaged file is reported, not opened. A refresh that was killed
+    shows as `killed`.
+
     \b
     Examples:
       tradeflow status
@@ -234,7 +251,16 @@ def status(as_json) -> None:
         return
     v = info["version"]
     click.echo(f"published: {info['published']}")
-    click.echo(f"version:   {v['version']} built {v.get('built_at', '?')}" if v else "version:   none published yet")
+    for line in info["repaired"]:
+        click.echo(f"repaired:  {line}")
+    if v:
+        click.echo(f"version:   {v['version']} built {v.get('built_at', '?')} (checksums verified)")
+    elif info["problem"]:
+        click.echo(f"version:   none usable: {info['problem']}")
+    else:
+        click.echo("version:   none published yet")
+    if v and info["problem"]:
+        click.echo(f"problem:   {info['problem']}")
     click.echo(f"kept:      {', '.join(info['versions_kept']) or '-'}")
     click.echo("recent refreshes:")
     for r in info["refreshes"]:
@@ -253,7 +279,10 @@ def status(as_json) -> None:
 
 @cli.command()
 def rollback() -> None:
-    """Republish the previous version (readers see it on their next open).
+    """Republish the previous intact version (readers see it on their next open).
+
+    Verifies the published state first (and repairs it from the kept versions); a kept version whose
+    files do not match their checksums is skipped, never republished.
 
     \b
     Example:
@@ -263,6 +292,10 @@ def rollback() -> None:
     from tradeflow.publish import rollback as do_rollback
 
     record = do_rollback(Layout(warehouse_path()))
+    for line in record["repaired"]:
+        click.echo(f"repaired: {line}")
+    for line in record["skipped"]:
+        click.echo(f"skipped (damaged): {line}")
     click.echo(f"rolled back to version {record['version']} (from {record['rolled_back_from']})")
 
 
@@ -320,27 +353,16 @@ NEXT_STEPS = {
     "ConfigError": "check the source name or the configuration file (README.md, Configuration)",
     "NoRecording": "replay has no recording of that request: run live once with `--record DIR`, or fix the config",
     "LockHeld": "wait for the running refresh, or see `tradeflow status`",
-    "DbtFailed": "see the failing tests above; rerun one with `.venv/bin/dbt build --select <name>`",
+    "DbtFailed": "see the failing tests above; rerun one on a private copy, never the published file: "
+    "`cp -L $TRADEFLOW_DB /tmp/copy.duckdb && TRADEFLOW_DB=/tmp/copy.duckdb .venv/bin/dbt build --select <name>`",
+    "CorruptVersion": "run `tradeflow status` (it republishes the newest intact version) or `tradeflow refresh`",
+    "NoSpace": "free space on that disk, then run the refresh again",
     "RateLimited": "the API kept answering 429: wait, or lower the request rate / add an API key",
 }
 
 
-def _setup_console_logging() -> None:
-    """Warnings and errors to stderr as they happen, secrets masked."""
-    import logging
-    import os
-
-    from extract.http import RedactingFilter, Redactor
-
-    handler = logging.StreamHandler()
-    handler.setLevel(logging.WARNING)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-    handler.addFilter(RedactingFilter(Redactor([os.environ.get("COMTRADE_API_KEY", "")])))
-    logging.getLogger().addHandler(handler)
-
-
 def main() -> None:
-    _setup_console_logging()
+    setup_console_logging()
     try:
         cli(standalone_mode=True)
     except TradeflowError as exc:
