@@ -1,0 +1,132 @@
+"""Central Asia's trade with Russia, China, the EU27, Turkiye and the US."""
+
+from __future__ import annotations
+
+import altair as alt
+
+from tradeflow.report.data import query_rows, table_state
+from tradeflow.report.sections import Section
+from tradeflow.report.style import PARTNER_COLORS, RCA_PARTNERS, chart_title, configure
+
+
+def build(con, names) -> Section:
+    section = Section(
+        key="russia_central_asia_trade",
+        heading="Russia and Central Asia: trade by partner over time",
+        how_to_read=(
+            "Each row is one Central Asian country, left its exports to, right its imports from Russia, China, the "
+            "EU27, Türkiye and the United States, in USD million a year. Solid lines are the country's own report "
+            "(national statistics office, else its report to UN Comtrade or the IMF); dashed lines are mirror data "
+            "(the partner's report, converted CIF/FOB), used where the country reports nothing. Y scales differ "
+            "between rows."
+        ),
+        sources="National statistics offices (Kyrgyz NSC, stat.uz), UN Comtrade, IMF IMTS; mirrors from Eurostat "
+        "Comext; dbt model marts.russia_central_asia_trade (frequency A).",
+    )
+    section.missing = table_state(con, "marts", "russia_central_asia_trade")
+    if section.missing:
+        return section
+    partners = ", ".join(f"'{p}'" for p in RCA_PARTNERS)
+    rows = query_rows(
+        con,
+        f"""select country_code, partner_code, direction, period_start, value_usd, is_mirror, value_basis, source
+            from marts.russia_central_asia_trade
+            where frequency = 'A' and partner_code in ({partners}) and value_usd is not null
+            order by country_code, partner_code, direction, period_start""",
+    )
+    if not rows:
+        section.missing = "marts.russia_central_asia_trade has no annual rows for the partners charted"
+        return section
+    per_country: dict[str, int] = {}
+    for r in rows:
+        per_country[r["country_code"]] = per_country.get(r["country_code"], 0) + 1
+    order = sorted(per_country, key=lambda c: (-per_country[c], c))
+    directions = {"exports": "exports to the partner (FOB)", "imports": "imports from the partner (CIF)"}
+    years = sorted({r["period_start"] for r in rows})
+    x_scale = alt.Scale(type="utc", domain=[years[0], years[-1]])
+    partner_domain = [names.get(p, p) for p in RCA_PARTNERS]
+    color = alt.Color(
+        "partner:N",
+        title="Partner",
+        scale=alt.Scale(domain=partner_domain, range=[PARTNER_COLORS[p] for p in RCA_PARTNERS]),
+        legend=alt.Legend(columns=len(partner_domain), symbolType="stroke"),
+    )
+    dash = alt.StrokeDash(
+        "basis:N",
+        title="Value",
+        scale=alt.Scale(domain=["own report", "mirror (partner's report)"], range=[[1, 0], [5, 3]]),
+        legend=alt.Legend(columns=2, symbolType="stroke", symbolStrokeColor="#333", symbolSize=300),
+    )
+    tooltip = [
+        alt.Tooltip("country:N", title="Country"),
+        alt.Tooltip("direction:N", title="Flow"),
+        alt.Tooltip("partner:N", title="Partner"),
+        alt.Tooltip("period:T", title="Year", format="%Y", formatType="utc"),
+        alt.Tooltip("value_musd:Q", title="USD million", format=",.1f"),
+        alt.Tooltip("value_basis:N", title="Basis"),
+        alt.Tooltip("source:N", title="Source"),
+    ]
+    grid = []
+    for code in order:
+        country = f"{names.get(code, code)} ({code})"
+        cells = []
+        for direction, label in directions.items():
+            data = [
+                {
+                    "country": country,
+                    "direction": label,
+                    "partner": names.get(r["partner_code"], r["partner_code"]),
+                    "period": r["period_start"],
+                    "value_musd": r["value_usd"] / 1e6,
+                    "basis": "mirror (partner's report)" if r["is_mirror"] else "own report",
+                    "value_basis": r["value_basis"],
+                    "source": r["source"],
+                }
+                for r in rows
+                if r["country_code"] == code and r["direction"] == direction
+            ]
+            title = alt.TitleParams(f"{country}: {label}", anchor="start", fontSize=12.5)
+            if data:
+                cell = (
+                    alt.Chart(alt.Data(values=data))
+                    .mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=14, filled=True))
+                    .encode(
+                        x=alt.X("period:T", title="Year", scale=x_scale, axis=alt.Axis(format="%Y", tickCount=8)),
+                        y=alt.Y("value_musd:Q", title="USD million"),
+                        color=color,
+                        strokeDash=dash,
+                        detail="basis:N",
+                        tooltip=tooltip,
+                    )
+                )
+            else:
+                cell = alt.Chart(
+                    alt.Data(
+                        values=[
+                            {
+                                "text": f"No rows for {names.get(code, code)}'s {direction} in "
+                                "marts.russia_central_asia_trade."
+                            }
+                        ]
+                    )
+                )
+                cell = cell.mark_text(color="#777", fontSize=11.5, align="center").encode(
+                    text="text:N", x=alt.value(215), y=alt.value(70)
+                )
+            cells.append(cell.properties(width=430, height=140, title=title))
+        grid.append(alt.hconcat(*cells, spacing=40).resolve_scale(y="independent"))
+    chart = (
+        alt.vconcat(*grid, spacing=18)
+        .resolve_scale(y="independent")
+        .properties(
+            title=chart_title(
+                "Central Asia's trade with Russia, China, the EU27, Türkiye and the US",
+                "Annual, USD million, as the Central Asian country values it: exports FOB, imports CIF. Dashed: mirror data "
+                "(partner's report, CIF/FOB converted with a flat factor).",
+                "Source: national statistics offices (Kyrgyz NSC, stat.uz), UN Comtrade, IMF IMTS; mirrors: Eurostat Comext; "
+                "dbt model marts.russia_central_asia_trade.",
+            )
+        )
+    )
+    section.chart = configure(chart)
+    return section
