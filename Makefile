@@ -48,8 +48,8 @@ lint: setup ## ruff on Python, sqlfluff on the dbt models
 	$(BIN)/ruff format --check extract tradeflow tests bench
 	$(BIN)/sqlfluff lint models
 
-docs: setup ## Generate the dbt docs site offline into target/ (open target/index.html)
-	$(BIN)/tradeflow docs
+docs: setup ## The dbt docs site as one file that opens from disk: target/tradeflow-docs.html
+	$(BIN)/tradeflow docs --static
 
 seeds: setup ## Regenerate seeds/*.csv from the reference files in data/reference
 	$(BIN)/tradeflow build-seeds
