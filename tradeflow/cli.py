@@ -268,7 +268,12 @@ def rollback() -> None:
     show_default=True,
     help="Where to write the HTML report.",
 )
-def report(out_path) -> None:
+@click.option(
+    "--png-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write one PNG per chart into this folder (for slides; rendered offline by vl-convert).",
+)
+def report(out_path, png_dir) -> None:
     """Write a self-contained HTML report of the warehouse's marts (charts, viewable offline).
 
     EU exports to the transit countries against EU exports to Russia (annual and monthly, with the EU
@@ -279,11 +284,14 @@ def report(out_path) -> None:
     Examples:
       tradeflow report                              # reports/index.html
       tradeflow report --out /tmp/tradeflow.html && xdg-open /tmp/tradeflow.html
+      tradeflow report --png-dir reports/png        # plus reports/png/tradeflow_<chart>.png
     """
     from tradeflow.report import build_report
 
-    path = build_report(warehouse_path(), out_path)
+    path = build_report(warehouse_path(), out_path, png_dir=png_dir)
     click.echo(f"report: {path}")
+    if png_dir:
+        click.echo(f"charts as PNG: {png_dir}/tradeflow_*.png")
 
 
 @cli.command()

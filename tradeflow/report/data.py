@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import duckdb
 
@@ -60,3 +61,76 @@ def build_info(con: duckdb.DuckDBPyConnection) -> dict:
         except json.JSONDecodeError:
             info["command"] = None
     return info
+
+
+SOURCE_LABELS = {
+    "eurostat_comext": "Eurostat Comext",
+    "national": "National statistics offices",
+    "comtrade": "UN Comtrade",
+    "imf": "IMF IMTS",
+    "wiiw_fdi": "wiiw FDI database",
+    "worldbank": "World Bank WDI",
+    "eurostat_fdi": "Eurostat FDI",
+    "ecb": "ECB exchange rates",
+}
+# The source column of the marts -> the ops source that loaded it
+MART_SOURCE_TO_OPS = {"eurostat_comext_file": "eurostat_comext", "wiiw": "wiiw_fdi"}
+_PUBLISHED_DATE = re.compile(r"(?:^|lastupdated=)(\d{4}-\d{2}-\d{2})")
+
+
+def source_dates(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+    """Per source (ops.partitions.source): the latest period of its data in the marts, when it was last fetched and,
+    where the source states it, when the source last published (ops.partitions.source_updated_at when it holds a
+    date; a file hash or a series count says nothing about a date and is left out)."""
+    out: dict[str, dict] = {}
+    if table_state(con, "ops", "partitions") is None:
+        for source, fetched_at, stamps in con.execute(
+            """select source, max(fetched_at), list(distinct source_updated_at)
+               from ops.partitions group by source"""
+        ).fetchall():
+            published = sorted({m.group(1) for s in stamps if s for m in [_PUBLISHED_DATE.search(s)] if m})
+            out[source] = {
+                "label": SOURCE_LABELS.get(source, source),
+                "fetched_at": fetched_at.strftime("%Y-%m-%d %H:%M") if fetched_at else None,
+                "published": published[-1] if published else None,
+                "data_to": {},
+            }
+
+    def data_to(source: str, frequency: str, value: str) -> None:
+        ops_source = MART_SOURCE_TO_OPS.get(source, source)
+        entry = out.setdefault(
+            ops_source,
+            {"label": SOURCE_LABELS.get(ops_source, ops_source), "fetched_at": None, "published": None, "data_to": {}},
+        )
+        if value > entry["data_to"].get(frequency, ""):
+            entry["data_to"][frequency] = value
+
+    if table_state(con, "marts", "fct_trade_flows") is None:
+        for source, frequency, latest in con.execute(
+            "select source, frequency, max(period_start) from marts.fct_trade_flows group by all"
+        ).fetchall():
+            data_to(source, frequency, latest.strftime("%Y-%m") if frequency == "M" else str(latest.year))
+    if table_state(con, "marts", "eu_investment_central_asia") is None:
+        for source, latest in con.execute(
+            "select source, max(year) from marts.eu_investment_central_asia group by all"
+        ).fetchall():
+            data_to(source, "A", str(latest))
+    return out
+
+
+def data_dates_line(dates: dict[str, dict], sources: list[str]) -> str:
+    """'Eurostat Comext: data to 2024-08, fetched 2026-12-01 21:37, published 2024-11-14; ...' for a chart's sources."""
+    parts = []
+    for source in sources:
+        d = dates.get(source)
+        if not d:
+            parts.append(f"{SOURCE_LABELS.get(source, source)}: not loaded in this warehouse")
+            continue
+        periods = [f"{'annual' if f == 'A' else 'monthly'} data to {v}" for f, v in sorted(d["data_to"].items())]
+        bits = periods or ["no rows in the marts"]
+        if d["fetched_at"]:
+            bits.append(f"fetched {d['fetched_at']}")
+        if d["published"]:
+            bits.append(f"published by the source {d['published']}")
+        parts.append(f"{d['label']}: {', '.join(bits)}")
+    return "; ".join(parts)

@@ -113,4 +113,75 @@ dl.meta dd { margin: 0; font-family: Menlo, Consolas, monospace; font-size: 13px
 figcaption { font-size: 12.5px; color: #555; }
 nav ol { font-size: 14px; }
 footer { margin-top: 36px; font-size: 12px; color: #666; }
+form.filters { display: flex; flex-wrap: wrap; gap: 8px 16px; background: #f3f6fb; border: 1px solid #d5dfee;
+  padding: 8px 12px; margin: 14px 0; position: sticky; top: 0; z-index: 5; }
+form.filters fieldset { border: 0; margin: 0; padding: 0; font-size: 13px; }
+form.filters legend { font-weight: bold; font-size: 13px; }
+form.filters .countries { display: flex; flex-wrap: wrap; gap: 2px 10px; max-width: 640px; }
+form.filters label { font-size: 13px; white-space: nowrap; }
+form.filters input[type=number] { width: 5em; }
+form.filters .hint { flex-basis: 100%; margin: 2px 0 0; font-size: 12.5px; color: #444; }
+#highlight-note { font-weight: bold; color: #1f4e9c; }
+.chart-caveats { background: #fff8e1; border-left: 4px solid #f0b400; padding: 2px 12px; margin: 8px 0; }
+.chart-caveats li { font-size: 13px; }
+.chart-tools { margin: 6px 0; font-size: 13px; }
+.chart-tools .count { color: #555; margin-left: 8px; }
+details.chart-data summary { cursor: pointer; font-size: 13px; }
+.table-wrap { max-height: 360px; overflow: auto; border: 1px solid #ddd; }
+.table-wrap table, table.sources { border-collapse: collapse; font-size: 12px; }
+.table-wrap th, .table-wrap td, table.sources th, table.sources td { border: 1px solid #e3e3e3; padding: 2px 6px;
+  text-align: left; white-space: nowrap; }
+.table-wrap th { position: sticky; top: 0; background: #f5f5f5; }
+table.sources { margin: 10px 0; }
+table.sources caption { text-align: left; font-weight: bold; font-size: 14px; padding-bottom: 4px; }
+.data-dates { color: #333; }
 """
+
+
+# ------------------------------------------------------------------------------------- filters and highlighting
+
+FILTER_PARAMS = {"f_countries": [], "f_scope": "all", "f_year_from": 1900, "f_year_to": 2100, "f_highlight": ""}
+"""Page-wide Vega-Lite params every chart declares (page.py adds them to each spec): the page's filter controls and
+a click on a country in any chart set them in every chart. f_countries [] means every country."""
+
+COUNTRY_YEAR_FILTER = (
+    "(!datum.code || length(f_countries) == 0 || indexof(f_countries, datum.code) >= 0)"
+    " && datum.year >= f_year_from && datum.year <= f_year_to"
+)
+"""Rows without a code (EU27 exports to Russia in the monthly chart) are never filtered out by country."""
+YEAR_FILTER = "datum.year >= f_year_from && datum.year <= f_year_to"
+SCOPED_FILTER = COUNTRY_YEAR_FILTER + " && datum.scope == f_scope"
+
+PRODUCT_SCOPES = {
+    "all": "all goods",
+    "chpl": "Common High Priority List (all tiers)",
+    "chpl_tier_1": "CHPL tier 1",
+    "chpl_tier_2": "CHPL tier 2",
+    "chpl_tier_3a": "CHPL tier 3.A",
+    "chpl_tier_3b": "CHPL tier 3.B",
+    "chpl_tier_4a": "CHPL tier 4.A",
+    "eu_banned": "goods under an EU export ban to Russia",
+    "not_sanctioned": "goods neither on the CHPL nor banned",
+}
+
+
+def highlight(on: float = 1.0, off: float = 0.15):
+    """Opacity: full for the highlighted country (or every country when none is), faded for the others."""
+    return alt.condition("!f_highlight || !datum.code || datum.code == f_highlight", alt.value(on), alt.value(off))
+
+
+def readable_name(description: str, width: int = 52, lines: int = 2) -> str:
+    """A product description wrapped at word boundaries onto at most `lines` lines of `width` characters
+    (newline-separated; the axis splits them), ending in '…' when it had to be cut."""
+    import textwrap
+
+    wrapped = textwrap.wrap(" ".join((description or "").split()), width=width)
+    if len(wrapped) <= lines:
+        return "\n".join(wrapped)
+    kept = wrapped[:lines]
+    kept[-1] = kept[-1][: width - 1].rstrip(" ,;") + "…"
+    return "\n".join(kept)
+
+
+SPLIT_LINES = "split(datum.value, '\\n')"
+"""Axis labelExpr that turns newline-separated labels into multi-line labels."""

@@ -6,7 +6,17 @@ import altair as alt
 
 from tradeflow.report.data import query_rows, table_state
 from tradeflow.report.sections import Section
-from tradeflow.report.style import COUNTRY_PALETTE, FDI_INVESTORS, INVESTOR_COLORS, chart_title, configure
+from tradeflow.report.style import (
+    COUNTRY_PALETTE,
+    COUNTRY_YEAR_FILTER,
+    FDI_INVESTORS,
+    INVESTOR_COLORS,
+    chart_title,
+    configure,
+)
+
+# the rows' "year" is a date string for the x axis; the integer year the page filters on is year_int
+FDI_FILTER = COUNTRY_YEAR_FILTER.replace("datum.year", "datum.year_int")
 
 
 def build(con, names) -> Section:
@@ -50,6 +60,8 @@ def build(con, names) -> Section:
         host_label = ", ".join(names.get(h, h) for h in hosts)
         sdata = [
             {
+                "code": r["host_code"],
+                "year_int": r["year"],
                 "host": names.get(r["host_code"], r["host_code"]),
                 "investor": names.get(r["investor_code"], r["investor_code"]),
                 "year": f"{r['year']}-12-31",
@@ -61,6 +73,7 @@ def build(con, names) -> Section:
         inv_domain = [names.get(i, i) for i in FDI_INVESTORS]
         left = (
             alt.Chart(alt.Data(values=sdata))
+            .transform_filter(FDI_FILTER)
             .mark_line(strokeWidth=2.4, point=alt.OverlayMarkDef(size=22))
             .encode(
                 x=alt.X(
@@ -100,6 +113,8 @@ def build(con, names) -> Section:
     if pct:
         pdata = [
             {
+                "code": r["host_code"],
+                "year_int": r["year"],
                 "host": names.get(r["host_code"], r["host_code"]),
                 "year": f"{r['year']}-01-01",
                 "pct": r["value_pct_of_gdp"],
@@ -109,6 +124,7 @@ def build(con, names) -> Section:
         hosts = sorted({d["host"] for d in pdata})
         right = (
             alt.Chart(alt.Data(values=pdata))
+            .transform_filter(FDI_FILTER)
             .mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=16))
             .encode(
                 x=alt.X("year:T", title="Year", scale=alt.Scale(type="utc"), axis=alt.Axis(format="%Y", tickCount=6)),
@@ -149,4 +165,9 @@ def build(con, names) -> Section:
         )
     )
     section.chart = configure(chart)
+    section.table = [{"table": "wiiw inward FDI stock", **r} for r in stock] + [
+        {"table": "World Bank FDI net inflows, % of GDP", **r} for r in pct
+    ]
+    section.filters = {"country": "host_code", "year": "year"}
+    section.data_sources = ["wiiw_fdi", "worldbank"]
     return section

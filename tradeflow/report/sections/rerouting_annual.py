@@ -9,8 +9,10 @@ from tradeflow.report.sections import Section
 from tradeflow.report.style import (
     RUSSIA_COLOR,
     RUSSIA_SERIES,
+    SCOPED_FILTER,
     chart_title,
     configure,
+    highlight,
     index_axis,
     log_index_scale,
     month_name,
@@ -28,7 +30,7 @@ def build(con, names) -> Section:
             "rise. Log scale: equal distances are equal ratios (100 to 200 is a doubling, as is 200 to 400)."
         ),
         sources="Eurostat Comext (EU27 exports, EUR); dbt model marts.sanctions_rerouting_indicators "
-        "(product_scope 'all', frequency A).",
+        "(frequency A; product_scope as chosen above, 'all' by default).",
     )
     section.missing = table_state(con, "marts", "sanctions_rerouting_indicators")
     if section.missing:
@@ -36,12 +38,12 @@ def build(con, names) -> Section:
     rows = query_rows(
         con,
         """select transit_code, period_start, index_vs_baseline, eu_exports_to_ru_index, months_covered,
-                  is_complete_period, baseline_years, eu_exports_eur
+                  is_complete_period, baseline_years, eu_exports_eur, product_scope, flag
            from marts.sanctions_rerouting_indicators
-           where product_scope = 'all' and frequency = 'A' and index_vs_baseline is not null
-           order by transit_code, period_start""",
+           where frequency = 'A' and index_vs_baseline is not null
+           order by product_scope, transit_code, period_start""",
     )
-    if not rows:
+    if not any(r["product_scope"] == "all" for r in rows):
         section.missing = "marts.sanctions_rerouting_indicators has no annual rows for product_scope 'all'"
         return section
     data = []
@@ -49,6 +51,9 @@ def build(con, names) -> Section:
         panel = f"{names.get(r['transit_code'], r['transit_code'])} ({r['transit_code']})"
         partial = "" if r["is_complete_period"] else f": Jan–{month_name(r['months_covered'])} only"
         common = {
+            "code": r["transit_code"],
+            "year": int(r["period_start"][:4]),
+            "scope": r["product_scope"],
             "panel": panel,
             "period": r["period_start"],
             "months": r["months_covered"],
@@ -58,7 +63,7 @@ def build(con, names) -> Section:
         data.append({**common, "series": "EU27 exports to this country", "index": r["index_vs_baseline"]})
         if r["eu_exports_to_ru_index"] is not None:
             data.append({**common, "series": RUSSIA_SERIES, "index": r["eu_exports_to_ru_index"]})
-    partial_years = sorted({d["year_label"] for d in data if not d["complete"]})
+    partial_years = sorted({d["year_label"] for d in data if not d["complete"] and d["scope"] == "all"})
     scale = log_index_scale([d["index"] for d in data])
     color = alt.Color(
         "series:N",
@@ -75,8 +80,9 @@ def build(con, names) -> Section:
         alt.Tooltip("index:Q", title="Index", format=".0f"),
     ]
     base = alt.Chart().encode(x=x, y=y, color=color)
-    lines = base.mark_line(strokeWidth=2)
-    points = base.mark_point(size=28, strokeWidth=1.5, opacity=1).encode(
+    lines = base.mark_line(strokeWidth=2).encode(opacity=highlight())
+    points = base.mark_point(size=28, strokeWidth=1.5).encode(
+        opacity=highlight(),
         fill=alt.condition("datum.complete", alt.Color("series:N", legend=None), alt.value("white")),
         tooltip=tooltip,
     )
@@ -94,6 +100,7 @@ def build(con, names) -> Section:
     subtitle.append("Source: Eurostat Comext; dbt model marts.sanctions_rerouting_indicators.")
     chart = (
         alt.layer(baseline, lines, points, data=alt.Data(values=data))
+        .transform_filter(SCOPED_FILTER)
         .properties(width=205, height=150)
         .facet(
             facet=alt.Facet("panel:N", title=None, header=alt.Header(labelOrient="top", labelAnchor="start")),
@@ -102,4 +109,7 @@ def build(con, names) -> Section:
         .properties(title=chart_title("EU27 exports to transit countries vs to Russia, annual index", *subtitle))
     )
     section.chart = configure(chart)
+    section.table = rows
+    section.filters = {"country": "transit_code", "year": "period_start", "scope": "product_scope"}
+    section.data_sources = ["eurostat_comext"]
     return section

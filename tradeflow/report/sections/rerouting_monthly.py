@@ -10,8 +10,11 @@ from tradeflow.report.style import (
     CHART_WIDTH,
     COUNTRY_PALETTE,
     RUSSIA_COLOR,
+    SCOPED_FILTER,
+    YEAR_FILTER,
     chart_title,
     configure,
+    highlight,
     index_axis,
     log_index_scale,
 )
@@ -63,35 +66,42 @@ def build(con, names) -> Section:
             "packages against Russia, numbered at the top (hover a rule for the package). Log scale."
         ),
         sources="Eurostat Comext (EU27 monthly exports, EUR); reference.events (EU Council sanctions timeline); "
-        "dbt model marts.sanctions_rerouting_indicators (product_scope 'all', frequency M).",
+        "dbt model marts.sanctions_rerouting_indicators (frequency M; product_scope as chosen above, 'all' by default).",
     )
     section.missing = table_state(con, "marts", "sanctions_rerouting_indicators")
     if section.missing:
         return section
     rows = query_rows(
         con,
-        """select transit_code, period_start, index_vs_baseline, eu_exports_to_ru_index
+        """select transit_code, period_start, index_vs_baseline, eu_exports_to_ru_index, product_scope, flag,
+                  eu_exports_eur
            from marts.sanctions_rerouting_indicators
-           where product_scope = 'all' and frequency = 'M' and index_vs_baseline is not null
-           order by transit_code, period_start""",
+           where frequency = 'M' and index_vs_baseline is not null
+           order by product_scope, transit_code, period_start""",
     )
-    if not rows:
+    if not any(r["product_scope"] == "all" for r in rows):
         section.missing = "marts.sanctions_rerouting_indicators has no monthly rows for product_scope 'all'"
         return section
     data, russia = [], {}
     for r in rows:
         data.append(
             {
+                "code": r["transit_code"],
+                "year": int(r["period_start"][:4]),
+                "scope": r["product_scope"],
                 "series": names.get(r["transit_code"], r["transit_code"]),
                 "period": r["period_start"],
                 "index": r["index_vs_baseline"],
             }
         )
         if r["eu_exports_to_ru_index"] is not None:
-            russia[r["period_start"]] = r["eu_exports_to_ru_index"]
+            russia[(r["product_scope"], r["period_start"])] = r["eu_exports_to_ru_index"]
     countries = sorted({d["series"] for d in data})
     russia_label = "Russia (direct route)"
-    data += [{"series": russia_label, "period": p, "index": v} for p, v in sorted(russia.items())]
+    data += [
+        {"code": None, "year": int(p[:4]), "scope": scope, "series": russia_label, "period": p, "index": v}
+        for (scope, p), v in sorted(russia.items())
+    ]
     domain = [*countries, russia_label]
     colors = [*COUNTRY_PALETTE[: len(countries)], RUSSIA_COLOR]
     periods = sorted({d["period"] for d in data})
@@ -100,16 +110,18 @@ def build(con, names) -> Section:
     x = alt.X(
         "period:T",
         title="Month",
-        scale=alt.Scale(type="utc", domain=[periods[0], periods[-1]]),
+        scale=alt.Scale(type="utc"),
         axis=alt.Axis(format="%b %Y", tickCount=12, labelAngle=0),
     )
     y = alt.Y("index:Q", scale=log_index_scale([d["index"] for d in data]), axis=index_axis())
     lines = (
         alt.Chart(alt.Data(values=data))
+        .transform_filter(SCOPED_FILTER)
         .mark_line(strokeWidth=1.8)
         .encode(
             x=x,
             y=y,
+            opacity=highlight(),
             color=alt.Color(
                 "series:N",
                 title="EU27 exports to",
@@ -132,16 +144,17 @@ def build(con, names) -> Section:
     layers = [baseline]
     subtitle = ["EU27 exports in EUR, each month as an index of the same month's 2019–2021 average (= 100); log scale."]
     if marks:
-        ev = alt.Data(values=marks)
+        ev = alt.Data(values=[{**m, "year": int(m["date"][:4])} for m in marks])
         ex = alt.X("date:T", scale=alt.Scale(type="utc"))
         rules = (
             alt.Chart(ev)
+            .transform_filter(YEAR_FILTER)
             .mark_rule(color="#777", strokeDash=[2, 2], strokeWidth=1.2)
             .encode(x=ex, tooltip=[alt.Tooltip("titles:N", title="EU sanctions package")])
         )
         labels = [
             alt.Chart(ev)
-            .transform_filter(f"datum.row == {row}")
+            .transform_filter(f"datum.row == {row} && {YEAR_FILTER}")
             .mark_text(
                 fontSize=10,
                 fontWeight="bold",
@@ -169,4 +182,7 @@ def build(con, names) -> Section:
     chart = chart.properties(padding={"top": 20, "left": 5, "right": 5, "bottom": 5})
     section.chart = configure(chart)
     section.notes = [f"{len(marks)} sanctions-package marks"] if marks else []
+    section.table = rows
+    section.filters = {"country": "transit_code", "year": "period_start", "scope": "product_scope"}
+    section.data_sources = ["eurostat_comext"]
     return section

@@ -6,7 +6,7 @@ import altair as alt
 
 from tradeflow.report.data import query_rows, table_state
 from tradeflow.report.sections import Section
-from tradeflow.report.style import PARTNER_COLORS, RCA_PARTNERS, chart_title, configure
+from tradeflow.report.style import COUNTRY_YEAR_FILTER, PARTNER_COLORS, RCA_PARTNERS, chart_title, configure, highlight
 
 
 def build(con, names) -> Section:
@@ -42,8 +42,7 @@ def build(con, names) -> Section:
         per_country[r["country_code"]] = per_country.get(r["country_code"], 0) + 1
     order = sorted(per_country, key=lambda c: (-per_country[c], c))
     directions = {"exports": "exports to the partner (FOB)", "imports": "imports from the partner (CIF)"}
-    years = sorted({r["period_start"] for r in rows})
-    x_scale = alt.Scale(type="utc", domain=[years[0], years[-1]])
+    x_scale = alt.Scale(type="utc")
     partner_domain = [names.get(p, p) for p in RCA_PARTNERS]
     color = alt.Color(
         "partner:N",
@@ -66,67 +65,65 @@ def build(con, names) -> Section:
         alt.Tooltip("value_basis:N", title="Basis"),
         alt.Tooltip("source:N", title="Source"),
     ]
-    grid = []
-    for code in order:
-        country = f"{names.get(code, code)} ({code})"
-        cells = []
-        for direction, label in directions.items():
-            data = [
-                {
-                    "country": country,
-                    "direction": label,
-                    "partner": names.get(r["partner_code"], r["partner_code"]),
-                    "period": r["period_start"],
-                    "value_musd": r["value_usd"] / 1e6,
-                    "basis": "mirror (partner's report)" if r["is_mirror"] else "own report",
-                    "value_basis": r["value_basis"],
-                    "source": r["source"],
-                }
-                for r in rows
-                if r["country_code"] == code and r["direction"] == direction
-            ]
-            title = alt.TitleParams(f"{country}: {label}", anchor="start", fontSize=12.5)
-            if data:
-                cell = (
-                    alt.Chart(alt.Data(values=data))
-                    .mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=14, filled=True))
-                    .encode(
-                        x=alt.X("period:T", title="Year", scale=x_scale, axis=alt.Axis(format="%Y", tickCount=8)),
-                        y=alt.Y("value_musd:Q", title="USD million"),
-                        color=color,
-                        strokeDash=dash,
-                        detail="basis:N",
-                        tooltip=tooltip,
-                    )
-                )
-            else:
-                cell = alt.Chart(
-                    alt.Data(
-                        values=[
-                            {
-                                "text": f"No rows for {names.get(code, code)}'s {direction} in "
-                                "marts.russia_central_asia_trade."
-                            }
-                        ]
-                    )
-                )
-                cell = cell.mark_text(color="#777", fontSize=11.5, align="center").encode(
-                    text="text:N", x=alt.value(215), y=alt.value(70)
-                )
-            cells.append(cell.properties(width=430, height=140, title=title))
-        grid.append(alt.hconcat(*cells, spacing=40).resolve_scale(y="independent"))
+    data = [
+        {
+            "code": r["country_code"],
+            "year": int(r["period_start"][:4]),
+            "country": f"{names.get(r['country_code'], r['country_code'])} ({r['country_code']})",
+            "direction": directions[r["direction"]],
+            "partner": names.get(r["partner_code"], r["partner_code"]),
+            "period": r["period_start"],
+            "value_musd": r["value_usd"] / 1e6,
+            "basis": "mirror (partner's report)" if r["is_mirror"] else "own report",
+            "value_basis": r["value_basis"],
+            "source": r["source"],
+        }
+        for r in rows
+    ]
+    country_order = [f"{names.get(c, c)} ({c})" for c in order]
+    cell = (
+        alt.Chart()
+        .mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=14, filled=True))
+        .encode(
+            x=alt.X("period:T", title="Year", scale=x_scale, axis=alt.Axis(format="%Y", tickCount=8)),
+            y=alt.Y("value_musd:Q", title="USD million"),
+            color=color,
+            strokeDash=dash,
+            detail="basis:N",
+            opacity=highlight(),
+            tooltip=tooltip,
+        )
+        .properties(width=430, height=140)
+    )
     chart = (
-        alt.vconcat(*grid, spacing=18)
+        alt.layer(cell, data=alt.Data(values=data))
+        .transform_filter(COUNTRY_YEAR_FILTER)
+        .facet(
+            row=alt.Row(
+                "country:N",
+                title=None,
+                sort=country_order,
+                header=alt.Header(labelAngle=0, labelAlign="left", labelOrient="top", labelAnchor="start"),
+            ),
+            column=alt.Column(
+                "direction:N", title=None, sort=list(directions.values()), header=alt.Header(labelOrient="top")
+            ),
+            spacing={"row": 22, "column": 40},
+        )
         .resolve_scale(y="independent")
+        .resolve_axis(x="independent", y="independent")
         .properties(
             title=chart_title(
                 "Central Asia's trade with Russia, China, the EU27, Türkiye and the US",
                 "Annual, USD million, as the Central Asian country values it: exports FOB, imports CIF. Dashed: mirror data "
-                "(partner's report, CIF/FOB converted with a flat factor).",
+                "(partner's report, CIF/FOB converted with a flat factor). Y scales differ between panels.",
                 "Source: national statistics offices (Kyrgyz NSC, stat.uz), UN Comtrade, IMF IMTS; mirrors: Eurostat Comext; "
                 "dbt model marts.russia_central_asia_trade.",
             )
         )
     )
     section.chart = configure(chart)
+    section.table = rows
+    section.filters = {"country": "country_code", "year": "period_start"}
+    section.data_sources = ["national", "comtrade", "imf", "eurostat_comext"]
     return section

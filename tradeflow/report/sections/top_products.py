@@ -6,7 +6,17 @@ import altair as alt
 
 from tradeflow.report.data import query_rows, table_state
 from tradeflow.report.sections import Section
-from tradeflow.report.style import CHPL_TIER_COLORS, TOP_PRODUCTS_PER_COUNTRY, chart_title, configure, month_name
+from tradeflow.report.style import (
+    CHPL_TIER_COLORS,
+    COUNTRY_YEAR_FILTER,
+    SPLIT_LINES,
+    TOP_PRODUCTS_PER_COUNTRY,
+    chart_title,
+    configure,
+    highlight,
+    month_name,
+    readable_name,
+)
 
 
 def top_products_rows(con) -> list[dict]:
@@ -51,11 +61,12 @@ def build(con, names) -> Section:
     data = []
     for r in rows:
         desc = r["description"] or ""
-        short = desc if len(desc) <= 62 else desc[:60].rstrip(" ,;") + "…"
         data.append(
             {
+                "code": r["transit_code"],
+                "year": r["year"],
                 "country": f"{names.get(r['transit_code'], r['transit_code'])} ({r['transit_code']})",
-                "label": f"{r['excess_rank']:>2}. {r['product_code']} {short}",
+                "label": f"{r['excess_rank']}. {r['product_code']} {readable_name(desc)}",
                 "rank": r["excess_rank"],
                 "product": r["product_code"],
                 "description": desc,
@@ -81,8 +92,9 @@ def build(con, names) -> Section:
                 "label:N",
                 title=None,
                 sort=alt.EncodingSortField("rank", order="ascending"),
-                axis=alt.Axis(labelLimit=430, labelFontSize=10.5),
+                axis=alt.Axis(labelExpr=SPLIT_LINES, labelLimit=400, labelFontSize=10.5, labelLineHeight=12),
             ),
+            opacity=highlight(),
             color=alt.Color(
                 "tier:N",
                 title="Common High Priority List",
@@ -105,24 +117,30 @@ def build(con, names) -> Section:
     )
     chart = (
         alt.layer(bars, data=alt.Data(values=data))
-        .properties(width=440)
+        .transform_filter(COUNTRY_YEAR_FILTER)
+        .properties(width=420, height=alt.Step(30))
         .facet(
             row=alt.Row(
                 "country:N", title=None, header=alt.Header(labelOrient="top", labelAnchor="start", labelAngle=0)
             ),
-            spacing=14,
+            spacing=26,
         )
-        .resolve_scale(y="independent")
+        .resolve_scale(y="independent", x="independent")
+        .resolve_axis(x="independent")
         .properties(
             title=chart_title(
                 f"Top re-routed products and the CHPL goods among them, {year}: excess EU27 exports to each transit "
                 "country",
                 f"EUR million, {period} of {year} against the mean of the same months of 2019–2021; "
-                f"{banned} of the {len(data)} products shown are under an EU export ban to Russia (Reg. 833/2014).",
+                f"{banned} of the {len(data)} products shown are under an EU export ban to Russia (Reg. 833/2014). "
+                "Each panel has its own scale.",
                 "Source: Eurostat Comext (HS6, HS2022 codes); Common High Priority List 2024-02-23; "
                 "dbt model marts.top_rerouted_products.",
             )
         )
     )
     section.chart = configure(chart)
+    section.table = rows
+    section.filters = {"country": "transit_code", "year": "year"}
+    section.data_sources = ["eurostat_comext"]
     return section
