@@ -12,11 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import shutil
-import subprocess
-import tempfile
 import time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -29,8 +26,6 @@ from tradeflow.report import TOP_PRODUCTS_PER_COUNTRY, build_report
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 CHART_KEYS = [
     "rerouting_annual",
     "rerouting_monthly",
@@ -41,70 +36,6 @@ CHART_KEYS = [
 
 
 # ------------------------------------------------------------------------------------------------ the browser
-
-
-def _apt_install() -> str | None:
-    """Install chromium and chromium-driver with apt; None when done, else why not."""
-    if shutil.which("apt-get") is None:
-        return "apt-get is not available"
-    if os.geteuid() != 0:
-        return "not root, cannot apt-get install"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    cmd = ["apt-get", "install", "-y", "--no-install-recommends", "chromium", "chromium-driver"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    if proc.returncode != 0:
-        subprocess.run(["apt-get", "update"], capture_output=True, text=True, env=env, check=False)
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    if proc.returncode != 0:
-        return f"apt-get install chromium chromium-driver failed: {proc.stderr.strip()[-500:]}"
-    return None
-
-
-@pytest.fixture(scope="module")
-def download_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("downloads")
-
-
-@pytest.fixture(scope="module")
-def browser(download_dir):
-    """Headless Chromium driven by selenium through /usr/bin/chromedriver (installed with apt when missing)."""
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[dev]')")
-    from selenium.webdriver.chrome.service import Service
-
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        why = _apt_install()
-        if why or not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-            pytest.skip(
-                f"Chromium is needed to test the report in a browser and could not be installed: "
-                f"{why or 'apt-get ran but /usr/bin/chromium or /usr/bin/chromedriver is missing'}"
-            )
-    profile = tempfile.mkdtemp(prefix="tradeflow-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--hide-scrollbars",
-        f"--user-data-dir={profile}",
-        "--window-size=1280,1000",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(60)
-    driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(download_dir)})
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def _wait_for_charts(driver, timeout: float = 60.0) -> dict:
