@@ -381,7 +381,7 @@ def test_a_filter_changes_the_charts_and_the_download(report, demo_warehouse, br
     )
     assert shown == len(expected)
 
-    # linked highlight: a click on Kyrgyzstan in one chart fades the other countries in every chart
+    # linked highlight (after a reset): a click on a Kyrgyz bar in one chart fades the other countries in every chart
     browser.execute_script(
         """const form = document.getElementById('filters'); form.reset();
            setTimeout(() => window.__tradeflowReport.applied.then(() => { window.__reset = true; }), 50);"""
@@ -390,6 +390,37 @@ def test_a_filter_changes_the_charts_and_the_download(report, demo_warehouse, br
     while not browser.execute_script("return window.__reset === true") and time.monotonic() < deadline:
         time.sleep(0.2)
     assert browser.execute_script(MARK_COUNTS_JS)["rerouting_annual"]["rules"] == before["rerouting_annual"]["rules"]
+    browser.execute_script(
+        """const svg = document.querySelector('div.chart[data-chart=top_rerouted_products] svg');
+           const bar = Array.from(svg.querySelectorAll('g.mark-rect.role-mark > path'))
+             .find(p => p.__data__ && p.__data__.datum && p.__data__.datum.code === 'KGZ');
+           bar.dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, view: window}));"""
+    )
+    deadline = time.monotonic() + 30
+    faded = {}
+    while time.monotonic() < deadline:
+        faded = browser.execute_script(
+            """const out = {};
+               for (const key of ['top_rerouted_products', 'rerouting_annual']) {
+                 const svg = document.querySelector('div.chart[data-chart=' + key + '] svg');
+                 const marks = Array.from(svg.querySelectorAll('g.role-mark > path'))
+                   .filter(p => p.__data__ && p.__data__.datum && p.__data__.datum.code);
+                 out[key] = {
+                   kgz_full: marks.filter(p => p.__data__.datum.code === 'KGZ' && p.getAttribute('opacity') !== '0.15').length,
+                   others_faded: marks.filter(p => p.__data__.datum.code !== 'KGZ' && p.getAttribute('opacity') === '0.15').length,
+                   others: marks.filter(p => p.__data__.datum.code !== 'KGZ').length,
+                 };
+               }
+               out.note = document.getElementById('highlight-note').textContent;
+               return out;"""
+        )
+        if "KGZ" in faded["note"] and faded["rerouting_annual"]["others_faded"]:
+            break
+        time.sleep(0.3)
+    assert "Highlighted in every chart: KGZ" in faded["note"], faded
+    for key in ("top_rerouted_products", "rerouting_annual"):
+        assert faded[key]["kgz_full"] > 0, (key, faded)
+        assert faded[key]["others_faded"] == faded[key]["others"] > 0, (key, faded)
 
 
 def test_top_products_have_readable_names_and_an_axis_per_panel(report, demo_warehouse, browser):
@@ -409,8 +440,10 @@ def test_top_products_have_readable_names_and_an_axis_per_panel(report, demo_war
     assert marks["axisTitles"].count(x_title) == panels >= 3, marks["axisTitles"]
     labels = browser.execute_script(
         """const svg = document.querySelector('div.chart[data-chart=top_rerouted_products] svg');
-           return Array.from(svg.querySelectorAll('g.role-axis-label text')).map(t =>
-             Array.from(t.querySelectorAll('tspan')).map(s => s.textContent));"""
+           return Array.from(svg.querySelectorAll('g.role-axis-label text')).map(t => {
+             const spans = Array.from(t.querySelectorAll('tspan')).map(s => s.textContent);
+             return spans.length ? spans : [t.textContent];
+           });"""
     )
     multi = [parts for parts in labels if len(parts) > 1]
     assert multi, "no product name is wrapped onto a second line"

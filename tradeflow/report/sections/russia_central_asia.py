@@ -14,11 +14,11 @@ def build(con, names) -> Section:
         key="russia_central_asia_trade",
         heading="Russia and Central Asia: trade by partner over time",
         how_to_read=(
-            "Each row is one Central Asian country, left its exports to, right its imports from Russia, China, the "
-            "EU27, Türkiye and the United States, in USD million a year. Solid lines are the country's own report "
-            "(national statistics office, else its report to UN Comtrade or the IMF); dashed lines are mirror data "
-            "(the partner's report, converted CIF/FOB), used where the country reports nothing. Y scales differ "
-            "between rows."
+            "One panel per Central Asian country and direction: its exports to, or its imports from, Russia, China, "
+            "the EU27, Türkiye and the United States, in USD million a year (a direction with no rows in the mart has "
+            "no panel). Solid lines are the country's own report (national statistics office, else its report to UN "
+            "Comtrade or the IMF); dashed lines are mirror data (the partner's report, converted CIF/FOB), used where "
+            "the country reports nothing. Y scales differ between panels."
         ),
         sources="National statistics offices (Kyrgyz NSC, stat.uz), UN Comtrade, IMF IMTS; mirrors from Eurostat "
         "Comext; dbt model marts.russia_central_asia_trade (frequency A).",
@@ -71,6 +71,7 @@ def build(con, names) -> Section:
             "year": int(r["period_start"][:4]),
             "country": f"{names.get(r['country_code'], r['country_code'])} ({r['country_code']})",
             "direction": directions[r["direction"]],
+            "panel": f"{names.get(r['country_code'], r['country_code'])} ({r['country_code']}): {directions[r['direction']]}",
             "partner": names.get(r["partner_code"], r["partner_code"]),
             "period": r["period_start"],
             "value_musd": r["value_usd"] / 1e6,
@@ -80,7 +81,7 @@ def build(con, names) -> Section:
         }
         for r in rows
     ]
-    country_order = [f"{names.get(c, c)} ({c})" for c in order]
+    panel_order = [f"{names.get(c, c)} ({c}): {label}" for c in order for label in directions.values()]
     cell = (
         alt.Chart()
         .mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=14, filled=True))
@@ -99,15 +100,13 @@ def build(con, names) -> Section:
         alt.layer(cell, data=alt.Data(values=data))
         .transform_filter(COUNTRY_YEAR_FILTER)
         .facet(
-            row=alt.Row(
-                "country:N",
+            facet=alt.Facet(
+                "panel:N",
                 title=None,
-                sort=country_order,
-                header=alt.Header(labelAngle=0, labelAlign="left", labelOrient="top", labelAnchor="start"),
+                sort=panel_order,
+                header=alt.Header(labelOrient="top", labelAnchor="start", labelFontSize=12.5),
             ),
-            column=alt.Column(
-                "direction:N", title=None, sort=list(directions.values()), header=alt.Header(labelOrient="top")
-            ),
+            columns=2,
             spacing={"row": 22, "column": 40},
         )
         .resolve_scale(y="independent")
