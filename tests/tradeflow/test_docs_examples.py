@@ -69,6 +69,7 @@ def _cli_reads_the_file() -> str | None:
 def site(demo_warehouse, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("docs_site")
     (root / "warehouse").symlink_to(demo_warehouse.parent, target_is_directory=True)
+    (root / ".venv").symlink_to(BIN.parent, target_is_directory=True)  # the README calls .venv/bin/tradeflow
     first_query = re.search(r"```sql\n(.*?)```", (PROJECT_DIR / "docs" / "queries.md").read_text(), re.S).group(1)
     (root / "q.sql").write_text(first_query)
     return root
