@@ -55,10 +55,11 @@ def close_logging(handler: logging.Handler) -> None:
     handler.close()
 
 
-def setup_console_logging() -> None:
-    """Warnings and errors to stderr as they happen, secrets masked."""
+def setup_console_logging() -> logging.Handler:
+    """Warnings and errors to stderr as they happen, secrets masked; returns the handler (for -v, --log-format)."""
     handler = logging.StreamHandler()
     handler.setLevel(logging.WARNING)
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     handler.addFilter(_redactor())
     logging.getLogger().addHandler(handler)
+    return handler

@@ -263,7 +263,7 @@ def test_second_refresh_is_refused_and_a_stale_lock_is_recovered(tmp_path, refer
     )
     wait_for(marker, first)
     second = refresh(root, DEMO, check=False)
-    assert second.returncode == 1
+    assert second.returncode == 4  # exit_codes.BUSY: another refresh holds the lock (docs/cli.md)
     assert f"another refresh is running (pid {first.pid}" in second.stderr
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
