@@ -26,7 +26,7 @@ TABLE = [
     (BUSY, "busy", "another refresh holds the warehouse lock; nothing done, try again later"),
 ]
 
-REFRESH_STATUS = {"success": OK, "published_with_errors": PARTIAL, "failed": FAILED}
+REFRESH_STATUS = {"success": OK, "published_with_errors": PARTIAL, "failed": FAILED, "refused": BUSY}
 
 
 def for_refresh(status: str) -> int:

@@ -24,7 +24,7 @@ from extract.errors import LockHeld, TradeflowError
 from extract.load import ensure_all_raw_tables
 from extract.pipeline import extract
 from extract.settings import log_dir
-from tradeflow import publish, space
+from tradeflow import exit_codes, publish, space
 from tradeflow.dbt import DbtFailed, run_dbt
 from tradeflow.logs import close_logging, setup_logging
 
@@ -51,7 +51,8 @@ class RefreshResult:
 
     @property
     def exit_code(self) -> int:
-        return {"success": 0, "published_with_errors": 3}.get(self.status, 1)
+        """The command's exit code (tradeflow/exit_codes.py: 0 ok, 1 failed, 3 partial, 4 busy)."""
+        return exit_codes.for_refresh(self.status)
 
 
 # dbt's parse of the project, kept between refreshes (P.builds/partial_parse.msgpack): dbt re-parses
