@@ -7,12 +7,28 @@
                 exists, and EU->RU below baseline
       moderate  index >= var flag_moderate_index, did_log >= ln(var flag_moderate_did_ratio) where it
                 exists, EU->RU below baseline
-      none      otherwise
+      none      otherwise, and always when the baseline cannot carry a flag (flag_withheld_reason): a
+                baseline below var flag_min_baseline_eur (a few shipments move such an index by
+                thousands of percent) or built on fewer than var flag_min_baseline_years baseline years
 -#}
 with
 
 indicators as (
     select * from {{ ref('int_rerouting_indicators') }}
+),
+
+-- a flag needs a baseline that can carry it
+checked as (
+    select
+        *,
+        case
+            when baseline_eur is null then 'no baseline'
+            when baseline_eur < {{ var('flag_min_baseline_eur') }}
+                then 'baseline below flag_min_baseline_eur ({{ var('flag_min_baseline_eur') }} EUR)'
+            when baseline_n_years < {{ var('flag_min_baseline_years') }}
+                then 'baseline from fewer than flag_min_baseline_years ({{ var('flag_min_baseline_years') }}) years'
+        end as flag_withheld_reason
+    from indicators
 ),
 
 flagged as (
@@ -23,6 +39,7 @@ flagged as (
         series_origin,
         baseline_years,
         case
+            when flag_withheld_reason is not null then 'none'
             when
                 index_vs_baseline >= {{ var('flag_strong_index') }}
                 and (did_log is null or did_log >= ln({{ var('flag_strong_did_ratio') }}))
@@ -35,6 +52,7 @@ flagged as (
                 then 'moderate'
             else 'none'
         end as flag,
+        flag_withheld_reason,
         eu_exports_eur,
         baseline_eur,
         index_vs_baseline,
@@ -43,6 +61,7 @@ flagged as (
         transit_exports_to_ru_usd,
         transit_exports_to_ru_baseline_usd,
         transit_exports_to_ru_index,
+        transit_exports_to_ru_months_covered,
         eu_exports_to_ru_eur,
         eu_exports_to_ru_baseline_eur,
         eu_exports_to_ru_index,
@@ -50,6 +69,7 @@ flagged as (
         unrecorded_arrivals_eur,
         unrecorded_arrivals_baseline_eur,
         unrecorded_arrivals_excess_eur,
+        unrecorded_arrivals_months_covered,
         unit_value_eur_per_kg,
         unit_value_index,
         rerouting_coverage,
@@ -58,7 +78,7 @@ flagged as (
         baseline_n_years,
         is_complete_period,
         period_start
-    from indicators
+    from checked
 )
 
 select * from flagged
