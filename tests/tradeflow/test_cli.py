@@ -67,10 +67,11 @@ def _partial_config(tmp_path: Path) -> Path:
     """The demo config with one national file that does not exist: that partition fails, the others load.
     Paths are absolute so the config works wherever it lives."""
     data = tomllib.loads(DEMO.read_text())
-    data["run"]["cassettes"] = [str(PROJECT_DIR / c) for c in data["run"]["cassettes"]]
+    # the demo's relative paths are relative to its folder (config/)
+    data["run"]["cassettes"] = [str((DEMO.parent / c).resolve()) for c in data["run"]["cassettes"]]
     for settings in data["sources"].values():
         if isinstance(settings, dict) and isinstance(settings.get("files"), list):
-            settings["files"] = [str(PROJECT_DIR / f) for f in settings["files"]]
+            settings["files"] = [str((DEMO.parent / f).resolve()) for f in settings["files"]]
     data["sources"]["national"]["files"].append(str(tmp_path / "uzstat_sdmx_data_1105_constructed_absent.csv"))
     path = tmp_path / "partial.toml"
     path.write_text(toml_dump(data))
