@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 import duckdb
@@ -121,6 +122,14 @@ def load_partition(
         )
         con.execute("commit")
     except Exception:
-        con.execute("rollback")
+        rollback_quietly(con)
         raise
     return rows.height
+
+
+def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back after a failure without hiding it: when DuckDB has already aborted the transaction (a full
+    disk, an I/O error), its own rollback fails with "no transaction is active"; the first error is the one
+    to report, so that second one is dropped."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute("rollback")

@@ -22,7 +22,7 @@ from tqdm import tqdm
 from extract import faults, ledger
 from extract.errors import ParseFailed, PartitionShrank, TradeflowError
 from extract.landing import Landed, land
-from extract.load import ensure_table, load_partition, table_name
+from extract.load import ensure_table, load_partition, rollback_quietly, table_name
 from extract.sources.base import Context, ParseResult, Partition, Source
 
 log = logging.getLogger(__name__)
@@ -124,6 +124,8 @@ def run_source(
                         raise  # a full disk is not this partition's fault: the whole run stops
                     fail(con, source, run, p, str(exc))
                 except Exception as exc:  # noqa: BLE001 - one partition's failure never stops the others
+                    if _out_of_space(exc):
+                        raise  # a full disk is not this partition's fault: the whole run stops
                     fail(con, source, run, p, f"[{source.name}] {p.dataset}/{p.key}: {type(exc).__name__}: {exc}")
     finally:
         # on an unexpected error: do not start what is queued, wait for the running one to end
@@ -138,7 +140,10 @@ def fail(con, source: Source, run: ledger.Run, p: Partition, error: str) -> None
 
 
 def _out_of_space(exc: BaseException) -> bool:
-    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    """A full disk (Python's ENOSPC, or DuckDB's own "No space left on device"): not one partition's fault."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return "no space left on device" in str(exc).lower()
 
 
 CHECKPOINT_THRESHOLD = "1GB"
@@ -260,7 +265,7 @@ def load_one(
                 ledger.restamp(con, source.name, p.dataset, p.key, p.source_updated_at)
                 con.execute("commit")
             except Exception:
-                con.execute("rollback")
+                rollback_quietly(con)
                 raise
         run.partitions_skipped += 1
         return

@@ -165,6 +165,7 @@ def test_report_is_self_contained_and_says_what_it_is(report, demo_warehouse):
 
 def test_report_renders_every_chart_in_chromium(report, demo_warehouse, browser, tmp_path):
     exp = _expected(demo_warehouse)
+    browser.get_log("browser")  # the browser is shared by the session: drop what other pages logged before
     browser.get(report.resolve().as_uri())
     state = _wait_for_charts(browser)
     logs = browser.get_log("browser")
