@@ -40,8 +40,8 @@ report: setup ## Write the HTML report of the marts (reports/index.html; opens o
 run: setup ## Nightly refresh against the live sources (needs network; API keys from the environment)
 	$(BIN)/tradeflow refresh
 
-test: setup ## Run every test offline, about 15 min on 2 busy cores (pytest: Python tests, dbt builds, Chromium)
-	@echo "make test: the whole suite takes about 15 minutes on a 2-core machine (README, Tests); prints its time at the end"
+test: setup ## Run every test offline, about 25 min on 2 cores (pytest: Python tests, dbt builds, Chromium)
+	@echo "make test: the whole suite takes about 25 minutes on a 2-core machine (README, Tests); prints its time at the end"
 	@start=$$(date +%s); $(BIN)/python -m pytest; rc=$$?; t=$$(( $$(date +%s) - start )); \
 	  echo "make test: $$(( t / 60 )) min $$(( t % 60 )) s (exit $$rc)"; exit $$rc
 
