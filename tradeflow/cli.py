@@ -21,6 +21,23 @@ from tradeflow.logs import setup_console_logging
 DEFAULT_CONFIG = PROJECT_DIR / "config" / "tradeflow.toml"
 DEMO_CONFIG = PROJECT_DIR / "config" / "demo.toml"
 
+# options shared by several commands
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_CONFIG,
+    show_default=True,
+    help="The configuration file (TOML).",
+)
+accept_shrink_option = click.option(
+    "--accept-shrink",
+    "accept_shrink",
+    multiple=True,
+    metavar="SOURCE[/DATASET[/PARTITION]]",
+    help="Load these partitions even if the new data has far fewer rows or lost periods (held back otherwise).",
+)
+
 
 # ---------------------------------------------------------------------------------------- global options (lane A)
 
@@ -75,14 +92,7 @@ def config_group() -> None:
 
 
 @config_group.command("check")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_CONFIG,
-    show_default=True,
-    help="The configuration file (TOML).",
-)
+@config_option
 def config_check(config_path) -> None:
     """Validate a configuration without running anything: every key of [run] and [sources.*] is checked
     (a misspelt key or a bad value is an error naming the file, the section and the key), then what each
@@ -107,14 +117,7 @@ def _report_run(run) -> None:
 
 @cli.command()
 @click.argument("sources", nargs=-1, required=True)
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_CONFIG,
-    show_default=True,
-    help="The configuration file (TOML).",
-)
+@config_option
 @click.option(
     "--replay",
     "replay",
@@ -134,13 +137,7 @@ def _report_run(run) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the run summary (JSON) to this file.",
 )
-@click.option(
-    "--accept-shrink",
-    "accept_shrink",
-    multiple=True,
-    metavar="SOURCE[/DATASET[/PARTITION]]",
-    help="Load these partitions even if the new data has far fewer rows or lost periods (held back otherwise).",
-)
+@accept_shrink_option
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout (for orchestrators).")
 def extract(sources, config_path, replay, record_to, summary_path, accept_shrink, as_json) -> None:
     """Pull SOURCES (or `all`) into the warehouse's raw schema: only new or changed partitions.
@@ -212,21 +209,8 @@ def _refresh(config_path: Path, command: str, accept_shrink: tuple[str, ...] = (
 
 
 @cli.command()
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_CONFIG,
-    show_default=True,
-    help="The configuration file (TOML).",
-)
-@click.option(
-    "--accept-shrink",
-    "accept_shrink",
-    multiple=True,
-    metavar="SOURCE[/DATASET[/PARTITION]]",
-    help="Load these partitions even if the new data has far fewer rows or lost periods (held back otherwise).",
-)
+@config_option
+@accept_shrink_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout (for orchestrators).")
 def refresh(config_path, accept_shrink, as_json) -> None:
     """Nightly refresh: extract what changed, dbt build with tests, publish atomically.
