@@ -9,6 +9,8 @@ import pytest
 
 from tests.helpers import run_tradeflow
 
+pytest_plugins = ["tests.emulator.fixtures"]  # the source emulator's fixture (source_emulator)
+
 
 @pytest.fixture(scope="session")
 def demo_warehouse(tmp_path_factory) -> Path:
