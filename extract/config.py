@@ -23,6 +23,10 @@ class Config:
     cassettes: list[Path] = field(default_factory=list)
     record_to: Path | None = None
     lookback_periods: int = 1
+    # HTTP: seconds between two requests to one host (live default 1.0), attempts per request, read timeout
+    min_interval: float | None = None
+    retry_attempts: int = 5
+    timeout_seconds: float = 120.0
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def enabled_sources(self) -> list[str]:
@@ -59,7 +63,12 @@ def load_config(path: Path | str) -> Config:
         cassettes=[_resolve(base, c) for c in run.get("cassettes", [])],
         record_to=_resolve(base, run["record_to"]) if run.get("record_to") else None,
         lookback_periods=int(run.get("lookback_periods", 1)),
+        min_interval=float(run["min_interval"]) if "min_interval" in run else None,
+        retry_attempts=int(run.get("retry_attempts", 5)),
+        timeout_seconds=float(run.get("timeout_seconds", 120.0)),
     )
+    if cfg.retry_attempts < 1 or cfg.timeout_seconds <= 0 or (cfg.min_interval or 0) < 0:
+        raise ConfigError(f"{path}: [run] retry_attempts >= 1, timeout_seconds > 0 and min_interval >= 0 expected")
     countries = known_iso3() | AGGREGATE_CODES
     for name, settings in data.get("sources", {}).items():
         if name not in REGISTRY:
@@ -74,6 +83,11 @@ def load_config(path: Path | str) -> Config:
                 raise ConfigError(f"{path}: [sources.{name}] years must be [first, last], got {years!r}")
             if years[0] > years[1]:
                 raise ConfigError(f"{path}: [sources.{name}] years {years!r}: first year is after the last")
+        budget = settings.get("daily_budget")
+        if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 1):
+            raise ConfigError(
+                f"{path}: [sources.{name}] daily_budget must be a positive number of calls, not {budget!r}"
+            )
         for key in ("files", "drop_dir"):
             if key in settings:
                 value = settings[key]

@@ -43,6 +43,16 @@ create table if not exists ops.runs (
     error varchar,
     summary varchar
 );
+create table if not exists ops.source_budgets (
+    run_id varchar not null,
+    source varchar not null,
+    recorded_at timestamp not null,
+    budget integer,
+    spent integer,
+    partitions_left integer,
+    calls_left integer,
+    stopped varchar
+);
 create table if not exists ops.partition_errors (
     run_id varchar not null,
     source varchar not null,
@@ -77,6 +87,7 @@ class Run:
     metadata_requests: int = 0
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    stopped: dict[str, str] = field(default_factory=dict)  # source -> why it stopped early (budget, quota)
 
     def summary(self) -> dict:
         d = asdict(self)
@@ -133,3 +144,32 @@ def record_failure(con, source: str, dataset: str, key: str, run_id: str, error:
         "insert into ops.partition_errors values (?, ?, ?, ?, ?, ?)",
         [run_id, source, dataset, key, utcnow(), error],
     )
+
+
+def record_budget(
+    con,
+    run_id: str,
+    source: str,
+    budget: int | None,
+    spent: int,
+    partitions_left: int | None,
+    calls_left: int | None,
+    stopped: str | None,
+) -> None:
+    """What a source spent of its daily budget in a run, and what it left for the next runs."""
+    ensure(con)
+    con.execute(
+        "insert into ops.source_budgets values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, source, utcnow(), budget, spent, partitions_left, calls_left, stopped],
+    )
+
+
+def latest_budgets(con) -> dict[str, dict]:
+    """Per source, the last recorded budget row."""
+    ensure(con)
+    rows = con.execute(
+        """select source, run_id, budget, spent, partitions_left, calls_left, stopped from ops.source_budgets
+           qualify row_number() over (partition by source order by recorded_at desc) = 1"""
+    ).fetchall()
+    keys = ("source", "run_id", "budget", "spent", "partitions_left", "calls_left", "stopped")
+    return {r[0]: dict(zip(keys, r, strict=True)) for r in rows}

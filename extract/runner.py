@@ -18,7 +18,7 @@ import duckdb
 from tqdm import tqdm
 
 from extract import faults, ledger
-from extract.errors import TradeflowError
+from extract.errors import StopForTonight, TradeflowError
 from extract.landing import Landed, land
 from extract.load import ensure_table, load_partition, table_name
 from extract.sources.base import Context, ParseResult, Partition, Source
@@ -44,6 +44,41 @@ def recent(periods: Iterable[str | None], lookback: int) -> set[str]:
     return set(ordered[-lookback:]) if lookback > 0 else set()
 
 
+def budget_order(source: Source, todo: list[Partition], state: dict) -> list[Partition]:
+    """Revisions first (partitions loaded before whose stamp moved), then the newest periods, back in
+    time; partitions that share requests (a Comtrade group of periods) stay together, in plan order."""
+    groups: dict = {}
+    for p in todo:
+        groups.setdefault(source.request_cost(p)[0], []).append(p)
+    ordered = sorted(groups.values(), key=lambda ps: max(p.period or "" for p in ps), reverse=True)
+    ordered.sort(key=lambda ps: not any((state.get((p.dataset, p.key)) or {}).get("status") == "loaded" for p in ps))
+    return [p for ps in ordered for p in ps]
+
+
+def within_budget(source: Source, todo: list[Partition], calls_left: int) -> tuple[list[Partition], int]:
+    """The leading partitions of `todo` whose requests fit in `calls_left`, and the calls the rest need.
+    A group of partitions sharing requests is taken whole or not at all."""
+    take: list[Partition] = []
+    paid: set = set()
+    spend = 0
+    rest_calls = 0
+    stopped = False
+    for p in todo:
+        group, cost = source.request_cost(p)
+        if group in paid:
+            if not stopped:
+                take.append(p)
+            continue
+        paid.add(group)
+        if not stopped and spend + cost <= calls_left:
+            spend += cost
+            take.append(p)
+        else:
+            stopped = True
+            rest_calls += cost
+    return take, rest_calls
+
+
 def run_source(
     con: duckdb.DuckDBPyConnection,
     source: Source,
@@ -63,8 +98,16 @@ def run_source(
     if observe is not None:  # optional: a source that plans with what was loaded before (Comtrade)
         observe(state)
     before = ctx.client.requests_made
+    budget = ctx.client.budgets.get(source.name)
     try:
         partitions = source.plan(ctx)
+    except StopForTonight as exc:  # the budget or the quota ran out while planning: nothing more tonight
+        log.warning("%s", exc)
+        run.stopped[source.name] = str(exc)
+        ledger.record_budget(
+            con, run.run_id, source.name, budget, ctx.client.spent.get(source.name, 0), None, None, str(exc)
+        )
+        return
     except (TradeflowError, OSError) as exc:
         run.errors.append(str(exc))
         ledger.record_failure(con, source.name, "*", "plan", run.run_id, str(exc))
@@ -75,6 +118,34 @@ def run_source(
     run.partitions_planned += len(partitions)
     todo = [p for p in partitions if needs_fetch(p, state.get((p.dataset, p.key)), window)]
     run.partitions_skipped += len(partitions) - len(todo)
+    left, calls_left = 0, 0
+    if budget is not None:
+        todo = budget_order(source, todo, state)
+        wanted = len(todo)
+        todo, calls_left = within_budget(source, todo, budget - ctx.client.spent.get(source.name, 0))
+        left = wanted - len(todo)
+        if left:
+            log.info(
+                "[%s] daily budget %d: %d partition(s) this run, %d left for the next (%d calls)",
+                source.name,
+                budget,
+                len(todo),
+                left,
+                calls_left,
+            )
+    try:
+        _run_partitions(con, source, ctx, run, todo, state, progress)
+    finally:
+        if budget is not None or source.name in run.stopped:
+            reason = run.stopped.get(source.name) or (f"daily budget of {budget} calls reached" if left else None)
+            ledger.record_budget(
+                con, run.run_id, source.name, budget, ctx.client.spent.get(source.name, 0), left, calls_left, reason
+            )
+
+
+def _run_partitions(
+    con, source: Source, ctx: Context, run: ledger.Run, todo: list[Partition], state: dict, progress: bool
+) -> None:
     if not todo:
         return
     # the ledger and the raw tables are made once here, not again for every partition
@@ -109,6 +180,11 @@ def run_source(
                         prepared=current.result(),
                         present=present[p.dataset],
                     )
+                except StopForTonight as exc:
+                    # budget spent or quota exhausted: this partition and the rest wait for the next run
+                    log.warning("%s", exc)
+                    run.stopped[source.name] = str(exc)
+                    break
                 except (TradeflowError, OSError) as exc:
                     run.partitions_failed += 1
                     run.errors.append(str(exc))

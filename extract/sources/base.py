@@ -87,6 +87,11 @@ class Source(ABC):
     def parse(self, partition: Partition, bodies: list[Fetched]) -> ParseResult:
         """The typed rows of one partition."""
 
+    def request_cost(self, partition: Partition) -> tuple[Any, int]:
+        """For daily budgets: (the key of the requests this partition shares with others, how many
+        requests they are). Default: one request of its own, none for a file drop."""
+        return partition.key, 0 if "path" in partition.params else 1
+
 
 # --------------------------------------------------------------------------- parsing helpers
 

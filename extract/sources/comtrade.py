@@ -259,6 +259,10 @@ class Comtrade(Source):
 
     # ------------------------------------------------------------------ settings
 
+    def _host(self) -> str:
+        """The API root: `base_url` (e.g. the test emulator or a proxy), else the public address."""
+        return str(self.settings.get("base_url") or HOST).rstrip("/")
+
     def _key(self) -> str | None:
         return os.environ.get(KEY_ENV) or None
 
@@ -319,7 +323,7 @@ class Comtrade(Source):
             if freq not in ("A", "M"):
                 raise SourceError(self.name, "config", f"frequency must be 'A' or 'M', not {freq!r}")
             periods = period_codes(freq, years[0], years[1])
-            stamps = self._availability(ctx, HOST + da_path.format(freq=freq), reporters, periods)
+            stamps = self._availability(ctx, self._host() + da_path.format(freq=freq), reporters, periods)
             for reporter in reporters:
                 released = [(p, stamps[(reporter, p)]) for p in periods if (reporter, p) in stamps]
                 missing = len(periods) - len(released)
@@ -440,6 +444,11 @@ class Comtrade(Source):
     def _fits(call: Call, endpoint: str) -> bool:
         return len(HOST + ENDPOINTS[endpoint][0].format(freq=call.freq) + "?" + urlencode(call.params())) < MAX_URL
 
+    def request_cost(self, partition: Partition) -> tuple[tuple, int]:
+        """The partitions of one group of periods share its calls: the group pays them once."""
+        p = partition.params
+        return (p["endpoint"], tuple(p["calls"])), len(p["calls"])
+
     # ------------------------------------------------------------------ fetch
 
     def fetch(self, ctx: Context, partition: Partition) -> list[Fetched]:
@@ -448,7 +457,7 @@ class Comtrade(Source):
         if key not in self._cache:
             # One group of periods answers several partitions: fetch it once per run.
             self._cache.clear()
-            url = HOST + ENDPOINTS[p["endpoint"]][0].format(freq=p["freq"])
+            url = self._host() + ENDPOINTS[p["endpoint"]][0].format(freq=p["freq"])
             bodies: list[Fetched] = []
             for call in p["calls"]:
                 bodies += self._get(ctx, url, call, p["cap"])
