@@ -84,7 +84,7 @@ def bench_config(files: list[Path]):
     come from the synthetic data alone."""
     cfg = load_config(PROJECT_DIR / "config" / "demo.toml")
     cfg.cassettes = [c for c in cfg.cassettes if "eurostat_comext" not in str(c)]
-    cfg.sources["eurostat_comext"] = {"files": [Path(f) for f in files]}
+    cfg.sources["eurostat_comext"] = EurostatComext.Settings(files=[Path(f).resolve() for f in files])
     return cfg
 
 

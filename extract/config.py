@@ -1,19 +1,42 @@
-"""One configuration file (TOML) for every source, validated with clear errors."""
+"""One configuration file (TOML) for every source, validated before anything runs.
+
+`[run]` holds how a run talks to the world (live or replay, cassettes, look-back); each `[sources.<name>]`
+section is validated with that source's `Settings` model (pydantic, unknown keys refused). A misspelt key,
+an unknown section or a bad value is a ConfigError naming the file, the section and the key. Relative
+paths (cassettes, record_to, files, drop_dir, labels_seed) are relative to the folder of the
+configuration file, not to the working directory.
+"""
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
-import polars as pl
+from pydantic import BaseModel, ConfigDict, Field
 
 from extract.errors import ConfigError
-from extract.settings import PROJECT_DIR
+from extract.sources.base import ConfigPath, ConfigPaths, SourceSettings, parse_settings
 
-# Aggregate partner codes that are not ISO countries but are valid wherever a partner is asked for.
-AGGREGATE_CODES = {"WLD", "EU27"}
+
+class RunSettings(BaseModel):
+    """[run]"""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["live", "replay"] = Field("live", description="live: the network; replay: recorded cassettes only.")
+    cassettes: ConfigPaths = Field([], description="Cassette folders replayed (mode = replay).")
+    record_to: ConfigPath | None = Field(None, description="Live: also record every response into this folder.")
+    lookback_periods: int = Field(
+        1, ge=0, description="Periods re-fetched at the end of a source's range when it has no change stamp."
+    )
+    min_interval: float | None = Field(
+        None, ge=0, description="Seconds between two requests to one host (default: 1 live, 0 replay)."
+    )
+    retry_attempts: int = Field(5, ge=1, description="Attempts per request (429, 5xx, timeouts; backoff between).")
+    timeout_seconds: float = Field(120.0, gt=0, description="Read timeout of one request, in seconds.")
 
 
 @dataclass
@@ -23,28 +46,36 @@ class Config:
     cassettes: list[Path] = field(default_factory=list)
     record_to: Path | None = None
     lookback_periods: int = 1
-    # HTTP: seconds between two requests to one host (live default 1.0), attempts per request, read timeout
     min_interval: float | None = None
     retry_attempts: int = 5
     timeout_seconds: float = 120.0
-    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # name -> that source's validated settings (a plain dict given here is validated the same way)
+    sources: dict[str, SourceSettings] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        base = Path(self.path).parent
+        self.sources = {
+            name: s if isinstance(s, SourceSettings) else source_settings(name, s, None, base)
+            for name, s in self.sources.items()
+        }
 
     def enabled_sources(self) -> list[str]:
-        return [name for name, s in self.sources.items() if s.get("enabled", True)]
+        return [name for name, s in self.sources.items() if s.enabled]
 
 
-def known_iso3() -> set[str]:
-    return set(pl.read_csv(PROJECT_DIR / "seeds" / "countries.csv", infer_schema=False)["iso3"])
+def source_settings(name: str, data: dict, path: Path | None, base_dir: Path | None) -> SourceSettings:
+    """The settings of source `name` from its section of `path`, validated by the source's own model."""
+    from extract.sources import REGISTRY, source_class  # local: avoid an import cycle at start-up
 
-
-def _resolve(base: Path, value: str) -> Path:
-    p = Path(value)
-    return p if p.is_absolute() else (base / p).resolve()
+    file = f"{path}: " if path else ""
+    if name not in REGISTRY:
+        close = difflib.get_close_matches(name, list(REGISTRY), n=1)
+        hint = f" (did you mean [sources.{close[0]}]?)" if close else ""
+        raise ConfigError(f"{file}unknown source [sources.{name}]{hint}; known: {', '.join(sorted(REGISTRY))}")
+    return parse_settings(source_class(name).Settings, data, f"{file}[sources.{name}]", base_dir)
 
 
 def load_config(path: Path | str) -> Config:
-    from extract.sources import REGISTRY  # local: avoid an import cycle at start-up
-
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"config file {path} does not exist")
@@ -52,45 +83,41 @@ def load_config(path: Path | str) -> Config:
         data = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    base = PROJECT_DIR
-    run = data.get("run", {})
-    mode = run.get("mode", "live")
-    if mode not in ("live", "replay"):
-        raise ConfigError(f"{path}: [run] mode must be 'live' or 'replay', not {mode!r}")
-    cfg = Config(
+    unknown = sorted(set(data) - {"run", "sources"})
+    if unknown:
+        raise ConfigError(f"{path}: unknown section [{unknown[0]}]; a configuration has [run] and [sources.<name>]")
+    base = path.resolve().parent
+    run = parse_settings(RunSettings, data.get("run", {}), f"{path}: [run]", base)
+    sources = data.get("sources", {})
+    if not isinstance(sources, dict) or any(not isinstance(v, dict) for v in sources.values()):
+        raise ConfigError(f"{path}: [sources] holds one table per source, [sources.<name>]")
+    return Config(
         path=path,
-        mode=mode,
-        cassettes=[_resolve(base, c) for c in run.get("cassettes", [])],
-        record_to=_resolve(base, run["record_to"]) if run.get("record_to") else None,
-        lookback_periods=int(run.get("lookback_periods", 1)),
-        min_interval=float(run["min_interval"]) if "min_interval" in run else None,
-        retry_attempts=int(run.get("retry_attempts", 5)),
-        timeout_seconds=float(run.get("timeout_seconds", 120.0)),
+        mode=run.mode,
+        cassettes=list(run.cassettes),
+        record_to=run.record_to,
+        lookback_periods=run.lookback_periods,
+        min_interval=run.min_interval,
+        retry_attempts=run.retry_attempts,
+        timeout_seconds=run.timeout_seconds,
+        sources={name: source_settings(name, settings, path, base) for name, settings in sources.items()},
     )
-    if cfg.retry_attempts < 1 or cfg.timeout_seconds <= 0 or (cfg.min_interval or 0) < 0:
-        raise ConfigError(f"{path}: [run] retry_attempts >= 1, timeout_seconds > 0 and min_interval >= 0 expected")
-    countries = known_iso3() | AGGREGATE_CODES
-    for name, settings in data.get("sources", {}).items():
-        if name not in REGISTRY:
-            raise ConfigError(f"{path}: unknown source [sources.{name}]; known: {', '.join(sorted(REGISTRY))}")
-        for key in ("reporters", "partners", "countries", "hosts", "investors"):
-            for code in settings.get(key, []):
-                if code not in countries:
-                    raise ConfigError(f"{path}: [sources.{name}] {key}: unknown country code {code!r} (ISO3 expected)")
-        years = settings.get("years")
-        if years is not None:
-            if len(years) != 2 or not all(isinstance(y, int) for y in years):
-                raise ConfigError(f"{path}: [sources.{name}] years must be [first, last], got {years!r}")
-            if years[0] > years[1]:
-                raise ConfigError(f"{path}: [sources.{name}] years {years!r}: first year is after the last")
-        budget = settings.get("daily_budget")
-        if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 1):
-            raise ConfigError(
-                f"{path}: [sources.{name}] daily_budget must be a positive number of calls, not {budget!r}"
-            )
-        for key in ("files", "drop_dir"):
-            if key in settings:
-                value = settings[key]
-                settings[key] = [_resolve(base, v) for v in value] if isinstance(value, list) else _resolve(base, value)
-        cfg.sources[name] = settings
-    return cfg
+
+
+def describe(cfg: Config) -> list[str]:
+    """What a configuration will run, one line per source (for `tradeflow config check`)."""
+    from extract.sources import REGISTRY  # local: avoid an import cycle at start-up
+
+    lines = [
+        f"{cfg.path}: valid",
+        f"[run] mode={cfg.mode} cassettes={len(cfg.cassettes)} lookback_periods={cfg.lookback_periods}"
+        + (f" record_to={cfg.record_to}" if cfg.record_to else ""),
+    ]
+    width = max(len(n) for n in REGISTRY)
+    for name, settings in cfg.sources.items():
+        state = "enabled " if settings.enabled else "disabled"
+        lines.append(f"{name:<{width}}  {state}  {settings.summary()}".rstrip())
+    absent = sorted(set(REGISTRY) - set(cfg.sources))
+    if absent:
+        lines.append(f"not configured (not run): {', '.join(absent)}")
+    return lines

@@ -6,7 +6,7 @@ retries with backoff honouring Retry-After, the per-host rate limit, response va
 redaction) is the same code in both modes. Recording is a flag of the live mode (`RecordingAdapter`
 wraps the live adapter and writes a cassette).
 
-Cassette format (a directory, documented in docs/recordings.md):
+Cassette format (a directory; docs/extract.md, "Recordings", says how to record one):
 
     <dir>/cassette.json   {"version": 1, "interactions": [
                               {"request": {"method": "GET", "url": "<normalised url>"},

@@ -33,7 +33,7 @@ def client_for(cfg: Config) -> HttpClient:
     )
     client.timeout = (min(10.0, cfg.timeout_seconds), cfg.timeout_seconds)
     # a daily budget per source: the calls one run may spend (the rest waits for the next run)
-    client.budgets = {n: int(s["daily_budget"]) for n, s in cfg.sources.items() if s.get("daily_budget")}
+    client.budgets = {n: s.daily_budget for n, s in cfg.sources.items() if s.daily_budget}
     return client
 
 

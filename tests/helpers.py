@@ -129,6 +129,16 @@ def toml_value(v) -> str:
     return str(v)
 
 
+def config_folder(tmp_path: Path) -> Path:
+    """A folder like config/ for a test's configuration: beside it `data` (a link to the repository's data),
+    so that the snippets' relative paths (../data/...) resolve from it as they do from config/."""
+    folder = tmp_path / "config"
+    folder.mkdir(exist_ok=True)
+    if not (tmp_path / "data").exists():
+        (tmp_path / "data").symlink_to(PROJECT_DIR / "data", target_is_directory=True)
+    return folder
+
+
 def comext_config(tmp_path: Path, cassettes: list[Path], **overrides):
     """Eurostat Comext: the snippet's [sources.eurostat_comext] (with overrides; None drops a key) under a replay [run]."""
     settings = tomllib.loads(COMEXT_SNIPPET.read_text())["sources"]["eurostat_comext"]
@@ -139,6 +149,7 @@ def comext_config(tmp_path: Path, cassettes: list[Path], **overrides):
             settings[k] = v
     lines = ["[run]", 'mode = "replay"', f"cassettes = {toml_value(cassettes)}", "lookback_periods = 0", ""]
     lines += ["[sources.eurostat_comext]"] + [f"{k} = {toml_value(v)}" for k, v in settings.items()]
-    path = tmp_path / f"config_{len(list(tmp_path.glob('config_*.toml')))}.toml"
+    folder = config_folder(tmp_path)
+    path = folder / f"config_{len(list(folder.glob('config_*.toml')))}.toml"
     path.write_text("\n".join(lines) + "\n")
     return load_config(path)

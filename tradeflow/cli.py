@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from extract.config import load_config
+from extract.config import describe, load_config
 from extract.errors import TradeflowError
 from extract.pipeline import extract as run_extract
 from extract.pipeline import write_summary
@@ -40,6 +40,33 @@ def build_seeds() -> None:
     """
     for name, n in seeds_mod.write_all().items():
         click.echo(f"seeds/{name}.csv: {n} rows")
+
+
+@cli.group("config")
+def config_group() -> None:
+    """Check a configuration file."""
+
+
+@config_group.command("check")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_CONFIG,
+    show_default=True,
+    help="The configuration file (TOML).",
+)
+def config_check(config_path) -> None:
+    """Validate a configuration without running anything: every key of [run] and [sources.*] is checked
+    (a misspelt key or a bad value is an error naming the file, the section and the key), then what each
+    source would run is listed.
+
+    \b
+    Example:
+      tradeflow config check --config config/demo.toml
+    """
+    for line in describe(load_config(config_path)):
+        click.echo(line)
 
 
 def _report_run(run) -> None:

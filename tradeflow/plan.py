@@ -103,42 +103,32 @@ def _comtrade(settings: Any, plan: SourcePlan) -> None:
 
 
 def _eurostat_comext(settings: Any, plan: SourcePlan) -> None:
-    from extract.sources.eurostat_comext import EurostatComext, Query, periods_of, split_to_fit
+    from extract.sources.eurostat_comext import EurostatComext, split_to_fit
 
     source = EurostatComext(settings)
     plan.files = len(setting(settings, "files", []))
     plan.partitions += plan.files
     if not setting(settings, "reporters"):
         return
-    api = source._api_settings()
+    max_cells = setting(settings, "max_cells")
     plan.metadata_requests = 1  # the dataflow's UPDATE_DATA stamp
     cells = 0
     largest = 0
-    for reporter in api["reporters"]:
-        for year in api["years"]:
-            q = Query(
-                api["freq"],
-                (reporter,),
-                api["partners"],
-                api["products"],
-                api["flows"],
-                api["indicators"],
-                periods_of(api["freq"], year),
-            )
-            plan.partitions += 1
-            largest = max(largest, q.cells())
-            parts = split_to_fit(q, api["max_cells"])
-            plan.requests += len(parts)
-            cells += sum(p.cells() for p in parts)
+    for _, _, q in source.queries():
+        plan.partitions += 1
+        largest = max(largest, q.cells())
+        parts = split_to_fit(q, max_cells)
+        plan.requests += len(parts)
+        cells += sum(p.cells() for p in parts)
     plan.cells = cells
     plan.rows = cells  # at most one row per cell (Comext leaves empty cells out)
     if largest > EUROSTAT_REFUSED_ABOVE_CELLS:
         plan.notes.append(
             f"one reporter-year asks {largest:,} cells: Eurostat would refuse it (> 5 M), split to "
-            f"<= {api['max_cells']:,} cells a query before asking"
+            f"<= {max_cells:,} cells a query before asking"
         )
-    if api["max_cells"] > EUROSTAT_ASYNC_ABOVE_CELLS:
-        plan.notes.append(f"max_cells {api['max_cells']:,} > 500,000: some answers would be asynchronous")
+    if max_cells > EUROSTAT_ASYNC_ABOVE_CELLS:
+        plan.notes.append(f"max_cells {max_cells:,} > 500,000: some answers would be asynchronous")
     budget = setting(settings, "daily_budget")
     if budget:
         plan.calls_per_night = int(budget)

@@ -8,22 +8,30 @@ A source declares its datasets (name + polars schema + required input fields) an
 - `parse(partition, bodies)`: a `ParseResult` (typed frame + warnings), raising `SchemaDrift` or
   `BadResponse` with the source, the URL or file, and what was wrong.
 
+Its settings are a `SourceSettings` model (`Settings`, pydantic, unknown keys refused): every key typed and
+described, validated when the configuration is loaded (`extract/config.py`), so a misspelt key or a bad
+value stops the run before anything is asked, naming the file, the section and the key.
+
 The runner (`extract/runner.py`) does the rest the same way for every source: skip unchanged
 partitions, land each body, parse, load in one transaction, write the ledger.
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import polars as pl
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo
 
-from extract.errors import SchemaDrift, SourceError
+from extract.errors import ConfigError, SchemaDrift, SourceError
 from extract.http import HttpClient
+from extract.settings import PROJECT_DIR
 
 # Columns the loader adds to every raw table.
 META_COLUMNS = {"_partition_key": pl.String, "_loaded_at": pl.Datetime("us"), "_source_updated_at": pl.String}
@@ -33,7 +41,6 @@ META_COLUMNS = {"_partition_key": pl.String, "_loaded_at": pl.Datetime("us"), "_
 class Dataset:
     name: str
     schema: dict[str, pl.DataType]  # the raw table's columns, in order, with explicit dtypes
-    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,12 +75,139 @@ class Context:
     metadata_requests: int = 0
 
 
+# --------------------------------------------------------------------------- settings
+
+# Aggregate partner codes that are not ISO countries but are valid wherever a country is asked for.
+AGGREGATE_CODES = frozenset({"WLD", "EU27"})
+
+
+@functools.lru_cache(maxsize=1)
+def known_iso3() -> frozenset[str]:
+    """The ISO3 codes of seeds/countries.csv and the aggregates WLD, EU27."""
+    codes = pl.read_csv(PROJECT_DIR / "seeds" / "countries.csv", infer_schema=False)["iso3"]
+    return frozenset(codes) | AGGREGATE_CODES
+
+
+def _iso3(code: str) -> str:
+    if code not in known_iso3():
+        raise ValueError(f"unknown country code {code!r} (ISO3 expected, from seeds/countries.csv)")
+    return code
+
+
+def _resolve(value: Path, info: ValidationInfo) -> Path:
+    """A relative path is relative to the folder of the configuration file (else the working directory)."""
+    if value.is_absolute():
+        return value
+    base = (info.context or {}).get("base_dir") or Path.cwd()
+    return (Path(base) / value).resolve()
+
+
+def _years(value: Any) -> Any:
+    if not (isinstance(value, list | tuple) and len(value) == 2 and all(type(y) is int for y in value)):
+        raise ValueError(f"must be [first, last] (two integers), got {value!r}")
+    if value[0] > value[1]:
+        raise ValueError(f"{list(value)!r}: first year is after the last")
+    return tuple(value)
+
+
+def _listed(value: Any) -> Any:
+    """A single value where a list is expected is a list of one."""
+    return value if isinstance(value, list | tuple) else [value]
+
+
+Iso3 = Annotated[str, AfterValidator(_iso3)]
+ConfigPath = Annotated[Path, AfterValidator(_resolve)]
+ConfigPaths = Annotated[list[ConfigPath], BeforeValidator(_listed)]
+Years = Annotated[tuple[int, int], BeforeValidator(_years)]
+Code = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v)]
+
+
+class SourceSettings(BaseModel):
+    """The settings of one source: a `[sources.<name>]` section. Unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    enabled: bool = Field(True, description="Run this source with `all` (false: only when named).")
+    base_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s]+$",
+        description="HTTP sources: the API root instead of the public address (a proxy, or the test emulator).",
+    )
+    daily_budget: int | None = Field(
+        None,
+        ge=1,
+        description="Calls one run may spend on this source (metadata included); the rest waits for the next run.",
+    )
+    cadence_days: float | None = Field(
+        None,
+        gt=0,
+        description="How often the source publishes new data, in days: older than that, it is shown stale.",
+    )
+
+    def summary(self) -> str:
+        """The keys set in the configuration, briefly (for `tradeflow config check`)."""
+        parts = []
+        for key in self.model_fields_set - {"enabled"}:
+            value = getattr(self, key)
+            if isinstance(value, list | tuple) and value and isinstance(value[0], Path):
+                text = f"{len(value)} file(s)"
+            elif isinstance(value, list | tuple):
+                shown = [str(v) for v in value[:6]]
+                text = ",".join(shown) + (f",... ({len(value)})" if len(value) > 6 else "")
+            elif isinstance(value, dict):
+                text = ",".join(f"{k}={v}" for k, v in value.items())
+            else:
+                text = str(value)
+            parts.append(f"{key}={text}")
+        return " ".join(sorted(parts))
+
+
+def _loc(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc if not isinstance(p, int)) or "(section)"
+
+
+def settings_error(where: str, model: type[BaseModel], exc: ValidationError) -> ConfigError:
+    """A ConfigError naming, for every problem, `where` (file and section) and the key."""
+    known = sorted(model.model_fields)
+    lines = []
+    for err in exc.errors(include_url=False):
+        key = _loc(err["loc"])
+        if err["type"] == "extra_forbidden":
+            close = difflib.get_close_matches(str(err["loc"][-1]), known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            lines.append(f"{where} unknown key {key!r}{hint}; known keys: {', '.join(known)}")
+        elif key == "(section)":  # a check across keys: its message names them
+            lines.append(f"{where} {err['msg'].removeprefix('Value error, ')}")
+        elif err["type"] == "missing":
+            lines.append(f"{where} {key}: required, not set")
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            got = "" if err["type"] == "value_error" else f" (got {err['input']!r})"
+            lines.append(f"{where} {key}: {msg}{got}")
+    return ConfigError("; ".join(lines))
+
+
+def parse_settings(model: type[BaseModel], data: Mapping, where: str, base_dir: Path | None = None):
+    """Validate one section with `model` (relative paths against `base_dir`); ConfigError naming the key."""
+    try:
+        return model.model_validate(dict(data), context={"base_dir": base_dir})
+    except ValidationError as exc:
+        raise settings_error(where, model, exc) from None
+
+
 class Source(ABC):
     name: ClassVar[str]
     datasets: ClassVar[dict[str, Dataset]]
+    Settings: ClassVar[type[SourceSettings]] = SourceSettings
 
-    def __init__(self, settings: dict | None = None):
-        self.settings = settings or {}
+    def __init__(self, settings: SourceSettings | Mapping | None = None):
+        """`settings` validated (a mapping is validated here, as a config section); None: the defaults
+        unvalidated, for a source used to parse only (`plan` then needs real settings)."""
+        if settings is None:
+            settings = self.Settings.model_construct()
+        elif not isinstance(settings, SourceSettings):
+            settings = parse_settings(self.Settings, settings, f"[sources.{self.name}]")
+        self.settings = settings
 
     @abstractmethod
     def plan(self, ctx: Context) -> list[Partition]:

@@ -29,14 +29,29 @@ import logging
 import math
 import os
 from dataclasses import dataclass, replace
+from typing import Literal
 from urllib.parse import urlencode
 
 import polars as pl
+from pydantic import Field, model_validator
 
 from extract.errors import BadResponse, SchemaDrift, SourceError
 from extract.http import parse_json
 from extract.settings import PROJECT_DIR
-from extract.sources.base import Context, Dataset, Fetched, ParseResult, Partition, Source, check_fields, conform
+from extract.sources.base import (
+    Code,
+    Context,
+    Dataset,
+    Fetched,
+    Iso3,
+    ParseResult,
+    Partition,
+    Source,
+    SourceSettings,
+    Years,
+    check_fields,
+    conform,
+)
 
 log = logging.getLogger(__name__)
 
@@ -242,17 +257,51 @@ def area_codes() -> tuple[dict[str, str], dict[str, list[str]]]:
     return current, historical
 
 
+class ComtradeSettings(SourceSettings):
+    """[sources.comtrade]"""
+
+    reporters: list[Iso3] = Field(min_length=1, description="Reporters, ISO3 (each needs a Comtrade code).")
+    partners: list[Iso3] | None = Field(
+        None, description="Partners, ISO3 or WLD (the world); omitted: every partner area."
+    )
+    historical_codes: bool = Field(
+        False, description="Also ask each partner's historical Comtrade codes, oldest first (DEU: 280 then 276)."
+    )
+    years: Years = Field(description="[first, last] year asked (months of those years with frequency M).")
+    frequencies: list[Literal["A", "M"]] = Field(["A"], min_length=1, description="A (annual) and/or M (monthly).")
+    cmd_codes: list[Code] = Field(
+        ["TOTAL"], min_length=1, description="HS commodity codes or TOTAL, AG2, AG4, AG6, ALL."
+    )
+    flows: list[str] | None = Field(None, description="Flow codes (M, X, RM, RX); omitted: every flow in one call.")
+    breakdowns: bool = Field(
+        False, description="Also load mode-of-transport, customs and second-partner breakdowns (not only totals)."
+    )
+    include_desc: bool = Field(True, description="Ask Comtrade for the descriptions of the codes.")
+    endpoint: Literal["auto", "data", "preview"] = Field(
+        "auto", description=f"data (needs {KEY_ENV}), preview (keyless, 500 rows a call) or auto (data with a key)."
+    )
+
+    @model_validator(mode="after")
+    def _codes_known(self):
+        current, _ = area_codes()
+        for iso in self.reporters:
+            if iso not in current:
+                raise ValueError(f"reporters: {iso!r} has no Comtrade code in seeds/countries.csv")
+        for iso in self.partners or []:
+            if iso != "WLD" and iso not in current:
+                raise ValueError(f"partners: {iso!r} has no Comtrade partner code")
+        return self
+
+
 class Comtrade(Source):
     name = "comtrade"
     datasets = {
-        "goods": Dataset(
-            "goods",
-            {column: dtype for column, _, dtype, _ in COLUMNS},
-            "UN Comtrade goods trade (HS) by reporter, partner, flow, commodity and period, as reported.",
-        )
+        # UN Comtrade goods trade (HS) by reporter, partner, flow, commodity and period, as reported
+        "goods": Dataset("goods", {column: dtype for column, _, dtype, _ in COLUMNS})
     }
+    Settings = ComtradeSettings
 
-    def __init__(self, settings: dict | None = None):
+    def __init__(self, settings: ComtradeSettings | dict | None = None):
         super().__init__(settings)
         self._cache: dict[tuple, list[Fetched]] = {}
         self._previous_rows: dict[tuple[str, str, str], int] = {}  # (freq, reporter, period) -> rows loaded
@@ -261,17 +310,15 @@ class Comtrade(Source):
 
     def _host(self) -> str:
         """The API root: `base_url` (e.g. the test emulator or a proxy), else the public address."""
-        return str(self.settings.get("base_url") or HOST).rstrip("/")
+        return (self.settings.base_url or HOST).rstrip("/")
 
     def _key(self) -> str | None:
         return os.environ.get(KEY_ENV) or None
 
     def _endpoint(self, ctx: Context) -> str:
-        choice = self.settings.get("endpoint", "auto")
+        choice = self.settings.endpoint
         if choice == "auto":
             return "data" if self._key() else "preview"
-        if choice not in ENDPOINTS:
-            raise SourceError(self.name, "config", f"endpoint must be auto, data or preview, not {choice!r}")
         live = getattr(ctx.config, "mode", "live") != "replay"
         if choice == "data" and live and not self._key():
             raise SourceError(self.name, "config", f"endpoint 'data' needs the {KEY_ENV} environment variable")
@@ -283,14 +330,8 @@ class Comtrade(Source):
 
     def _codes(self) -> tuple[list[str], tuple[str, ...] | None]:
         current, historical = area_codes()
-        reporters = []
-        for iso in self.settings.get("reporters", []):
-            if iso not in current:
-                raise SourceError(self.name, "config", f"reporter {iso!r} has no Comtrade code in seeds/countries.csv")
-            reporters.append(current[iso])
-        if not reporters:
-            raise SourceError(self.name, "config", "no reporters configured")
-        partners_iso = self.settings.get("partners")
+        reporters = [current[iso] for iso in self.settings.reporters]  # each checked when the config was loaded
+        partners_iso = self.settings.partners
         if not partners_iso:
             return reporters, None
         partners: list[str] = []
@@ -298,7 +339,7 @@ class Comtrade(Source):
             if iso == "WLD":
                 codes = ["0"]
             elif iso in current:
-                codes = [*historical.get(iso, []), current[iso]] if self.settings.get("historical_codes") else []
+                codes = [*historical.get(iso, []), current[iso]] if self.settings.historical_codes else []
                 codes = codes or [current[iso]]
             else:
                 raise SourceError(self.name, "config", f"partner {iso!r} has no Comtrade partner code")
@@ -311,17 +352,12 @@ class Comtrade(Source):
         endpoint = self._endpoint(ctx)
         _, da_path, cap = ENDPOINTS[endpoint]
         reporters, partners = self._codes()
-        years = self.settings.get("years")
-        if not years:
-            raise SourceError(self.name, "config", "years = [first, last] is required")
-        cmds = tuple(str(c) for c in self.settings.get("cmd_codes", ["TOTAL"]))
-        flows = tuple(self.settings["flows"]) if self.settings.get("flows") else None
-        breakdowns = bool(self.settings.get("breakdowns", False))
-        include_desc = bool(self.settings.get("include_desc", True))
+        s = self.settings
+        years = s.years
+        cmds = tuple(s.cmd_codes)
+        flows = tuple(s.flows) if s.flows else None
         partitions: list[Partition] = []
-        for freq in self.settings.get("frequencies", ["A"]):
-            if freq not in ("A", "M"):
-                raise SourceError(self.name, "config", f"frequency must be 'A' or 'M', not {freq!r}")
+        for freq in s.frequencies:
             periods = period_codes(freq, years[0], years[1])
             stamps = self._availability(ctx, self._host() + da_path.format(freq=freq), reporters, periods)
             for reporter in reporters:
@@ -329,7 +365,7 @@ class Comtrade(Source):
                 missing = len(periods) - len(released)
                 if missing:
                     log.info("[comtrade] %s/%s: %d period(s) not released yet, not planned", freq, reporter, missing)
-                base = Call(freq, reporter, (), partners, cmds, flows, breakdowns, include_desc)
+                base = Call(freq, reporter, (), partners, cmds, flows, s.breakdowns, s.include_desc)
                 for group, calls in self._group(base, released, cap, endpoint):
                     for period in group:
                         stamp, _ = stamps[(reporter, period)]

@@ -10,23 +10,20 @@ Change stamp: the series' last observation in the configured window (period and 
 `lastNObservations=1` (the metadata request). ECB reference rates are never revised once published,
 so a new last observation is the only change there is.
 
-`eur_to_usd(frame, rates, freq)` converts EUR columns with these rates and fails, naming the periods,
-when a rate is missing: never a silent null.
-
 Raw table: `raw.ecb__eur_usd`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Sequence
+from typing import Literal
 
 import polars as pl
+from pydantic import Field, field_validator
 
-from extract.errors import BadResponse, ConfigError, SchemaDrift, TradeflowError
-from extract.sources.base import Context, Dataset, Fetched, ParseResult, Partition, Source, check_fields, conform
+from extract.errors import BadResponse, SchemaDrift
+from extract.readers.sdmx_csv import read_sdmx_csv
+from extract.sources.base import Context, Dataset, Fetched, ParseResult, Partition, Source, SourceSettings, conform
 
 API = "https://data-api.ecb.europa.eu/service/data/EXR"
 SERIES = "USD.EUR.SP00.A"  # US dollar per euro, spot reference rate, average of observations
@@ -78,28 +75,40 @@ SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-class MissingRate(TradeflowError):
-    """A EUR amount needs a USD/EUR rate for a period the rates do not have."""
+Window = tuple[str | None, str | None]
+
+
+class EcbSettings(SourceSettings):
+    """[sources.ecb]"""
+
+    periods: dict[Literal["M", "A"], Window] = Field(
+        {"M": (None, None), "A": (None, None)},
+        description='Per frequency (M, A) the window [start, end] asked; "" leaves a side open.',
+    )
+
+    @field_validator("periods", mode="before")
+    @classmethod
+    def _windows(cls, value):
+        if not isinstance(value, dict):
+            raise ValueError(f"must be a table of frequency = [start, end], got {value!r}")
+        out = {}
+        for freq, window in value.items():
+            if freq not in FREQS:
+                raise ValueError(f"frequency {freq!r} is not M or A")
+            if not isinstance(window, list | tuple) or len(window) != 2:
+                raise ValueError(f"{freq} must be [start, end] ('' for open), got {window!r}")
+            start, end = (str(w) if w not in (None, "") else None for w in window)
+            for w in (start, end):
+                if w is not None and not FREQS[freq].match(w):
+                    raise ValueError(f"{freq}: {w!r} is not a {freq} period")
+            out[freq] = (start, end)
+        return out
 
 
 class Ecb(Source):
     name = "ecb"
-    datasets = {"eur_usd": Dataset("eur_usd", SCHEMA, "ECB USD/EUR reference rate, period averages (USD per EUR)")}
-
-    def _periods(self) -> dict[str, tuple[str | None, str | None]]:
-        periods = self.settings.get("periods", {"M": [None, None], "A": [None, None]})
-        out = {}
-        for freq, window in periods.items():
-            if freq not in FREQS:
-                raise ConfigError(f"[sources.ecb] periods: frequency {freq!r} is not M or A")
-            if not isinstance(window, list) or len(window) != 2:
-                raise ConfigError(f"[sources.ecb] periods.{freq} must be [start, end] ('' for open), got {window!r}")
-            start, end = (str(w) if w not in (None, "") else None for w in window)
-            for w in (start, end):
-                if w is not None and not FREQS[freq].match(w):
-                    raise ConfigError(f"[sources.ecb] periods.{freq}: {w!r} is not a {freq} period")
-            out[freq] = (start, end)
-        return out
+    datasets = {"eur_usd": Dataset("eur_usd", SCHEMA)}  # ECB USD/EUR reference rate, period averages (USD per EUR)
+    Settings = EcbSettings
 
     @staticmethod
     def series_url(freq: str) -> str:
@@ -116,10 +125,10 @@ class Ecb(Source):
 
     def plan(self, ctx: Context) -> list[Partition]:
         partitions = []
-        for freq, (start, end) in self._periods().items():
+        for freq, (start, end) in self.settings.periods.items():
             url = self.series_url(freq)
             resp = ctx.client.get(self.name, url, params=self.params(start, end, lastNObservations="1"), expect="csv")
-            rows, _ = read_sdmx_csv(self.name, resp.url, resp.body)
+            rows, _ = read_rows(self.name, resp.url, resp.body)
             if not rows:
                 raise BadResponse(self.name, resp.url, "no observation in the window")
             last = rows[-1]
@@ -129,7 +138,7 @@ class Ecb(Source):
                     "eur_usd",
                     f"series=EXR.{freq}.{SERIES}/window={start or ''}..{end or ''}",
                     params={"freq": freq, "start": start, "end": end},
-                    source_updated_at=f"last={last['TIME_PERIOD']}:{last['OBS_VALUE']}",
+                    source_updated_at=f"last={last['TIME_PERIOD']}:{last['OBS_VALUE'] or ''}",
                 )
             )
         return partitions
@@ -145,47 +154,29 @@ class Ecb(Source):
         return parse_exr_csv(self.name, bodies[0].url, bodies[0].body, partition.params["freq"])
 
 
-def read_sdmx_csv(source: str, where: str, body: bytes) -> tuple[list[dict[str, str]], list[str]]:
-    """SDMX-CSV lines as dicts (+ warnings for unknown columns); a short or long line (a truncated
-    body) is an error naming the line."""
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SchemaDrift(source, where, f"not UTF-8 text: {exc}") from None
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if not header:
-        raise BadResponse(source, where, "empty SDMX-CSV body")
-    warnings = check_fields(source, where, header, REQUIRED, KNOWN)
-    rows = []
-    for n, line in enumerate(reader, start=2):
-        if not line:
-            continue
-        if len(line) != len(header):
-            raise SchemaDrift(
-                source, f"{where} line {n}", f"{len(line)} fields where the header has {len(header)} (truncated?)"
-            )
-        rows.append(dict(zip(header, line, strict=True)))
-    return rows, warnings
+def read_rows(source: str, where: str, body: bytes) -> tuple[list[dict[str, str | None]], list[str]]:
+    """The SDMX-CSV lines as dicts (an empty field None) + warnings for unknown columns."""
+    frame, warnings = read_sdmx_csv(source, where, body, REQUIRED, KNOWN)
+    return frame.to_dicts(), warnings
 
 
 def parse_exr_csv(source: str, where: str, body: bytes, freq: str) -> ParseResult:
-    rows, warnings = read_sdmx_csv(source, where, body)
+    rows, warnings = read_rows(source, where, body)
     records = []
     seen: set[str] = set()
     for n, row in enumerate(rows, start=2):
         at = f"{where} line {n}"
-        got = (row["FREQ"], row["CURRENCY"], row["CURRENCY_DENOM"], row["EXR_TYPE"], row["EXR_SUFFIX"])
+        got = tuple(row[c] or "" for c in ("FREQ", "CURRENCY", "CURRENCY_DENOM", "EXR_TYPE", "EXR_SUFFIX"))
         if got != (freq, "USD", "EUR", "SP00", "A"):
             raise BadResponse(source, at, f"series {'.'.join(got)} is not {freq}.{SERIES}")
-        period = row["TIME_PERIOD"]
+        period = row["TIME_PERIOD"] or ""
         m = FREQS[freq].match(period)
         if not m:
             raise SchemaDrift(source, at, f"TIME_PERIOD {period!r} is not a {freq} period", field="TIME_PERIOD")
         if period in seen:
             raise BadResponse(source, at, f"period {period} appears twice")
         seen.add(period)
-        raw = row["OBS_VALUE"].strip()
+        raw = (row["OBS_VALUE"] or "").strip()
         try:
             rate = float(raw) if raw not in ("", "NaN") else None
         except ValueError:
@@ -213,50 +204,3 @@ def parse_exr_csv(source: str, where: str, body: bytes, freq: str) -> ParseResul
         )
     frame = pl.DataFrame(records, schema=SCHEMA, orient="row") if records else pl.DataFrame(schema=SCHEMA)
     return ParseResult(conform(source, where, frame, SCHEMA), warnings)
-
-
-# --------------------------------------------------------------------------- conversion
-
-
-def eur_to_usd(
-    frame: pl.DataFrame,
-    rates: pl.DataFrame,
-    freq: str,
-    *,
-    period_col: str = "period",
-    value_cols: Sequence[str] = ("value_eur",),
-    suffix: str = "_usd",
-) -> pl.DataFrame:
-    """Add `rate_usd_per_eur` and `<col><suffix>` = col × rate (USD) for each EUR column in `value_cols`.
-
-    `rates` has the raw table's columns (`freq`, `time_period`, `rate_usd_per_eur`); `frame[period_col]`
-    holds the same periods (a year such as 2022 or "2022" for freq "A", "2022-09" for freq "M").
-    Raises `MissingRate` naming every period that has a non-null EUR amount but no rate.
-    """
-    if freq not in FREQS:
-        raise ValueError(f"freq must be 'M' or 'A', not {freq!r}")
-    for col in (period_col, *value_cols):
-        if col not in frame.columns:
-            raise ValueError(f"eur_to_usd: column {col!r} is not in the frame ({frame.columns})")
-    for col in ("freq", "time_period", "rate_usd_per_eur"):
-        if col not in rates.columns:
-            raise ValueError(f"eur_to_usd: rates lack column {col!r} (expected the raw.ecb__eur_usd columns)")
-    r = rates.filter(pl.col("freq") == freq).select(
-        pl.col("time_period").cast(pl.String).alias("_period"), pl.col("rate_usd_per_eur")
-    )
-    dup = r.group_by("_period").len().filter(pl.col("len") > 1)
-    if dup.height:
-        raise MissingRate(f"ECB rates are ambiguous: periods {sorted(dup['_period'].to_list())} appear more than once")
-    keyed = frame.with_columns(pl.col(period_col).cast(pl.String).alias("_period"))
-    bad = [p for p in keyed["_period"].to_list() if p is not None and not FREQS[freq].match(p)]
-    if bad:
-        raise ValueError(f"eur_to_usd: period(s) {sorted(set(bad))[:5]} are not {freq} periods")
-    joined = keyed.join(r, on="_period", how="left", coalesce=True, maintain_order="left")
-    needs = pl.any_horizontal([pl.col(c).is_not_null() for c in value_cols])
-    missing = joined.filter(needs & pl.col("rate_usd_per_eur").is_null())["_period"].unique().sort().to_list()
-    if missing:
-        shown = ", ".join(str(p) for p in missing)
-        raise MissingRate(f"no ECB USD/EUR rate (freq {freq}) for period(s) {shown}: load them before converting")
-    return joined.with_columns(
-        [(pl.col(c) * pl.col("rate_usd_per_eur")).alias(f"{c}{suffix}") for c in value_cols]
-    ).drop("_period")

@@ -25,13 +25,25 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
+from pydantic import Field
 
-from extract.errors import BadResponse, ConfigError, SchemaDrift
+from extract.errors import BadResponse, SchemaDrift
 from extract.http import parse_json
-from extract.sources.base import Context, Dataset, Fetched, ParseResult, Partition, Source, conform
+from extract.sources.base import (
+    Context,
+    Dataset,
+    Fetched,
+    ParseResult,
+    Partition,
+    Source,
+    SourceSettings,
+    Years,
+    _listed,
+    conform,
+)
 
 API = "https://ec.europa.eu/eurostat/api/dissemination/statistics/1.0/data"
 DATASETS = {"bop_fdi6_pos": "positions", "bop_fdi6_flow": "flows"}
@@ -184,36 +196,38 @@ def check_error(source: str, where: str, doc: Any) -> None:
 # --------------------------------------------------------------------------- the source
 
 
+class EurostatFdiSettings(SourceSettings):
+    """[sources.eurostat_fdi]"""
+
+    datasets: list[Literal[tuple(DATASETS)]] = Field(
+        list(DATASETS), min_length=1, description="bop_fdi6_pos (positions) and/or bop_fdi6_flow (flows)."
+    )
+    eurostat_geo: list[str] = Field(
+        ["EU27_2020"], min_length=1, description="Reporting economies, Eurostat geo codes (one partition each)."
+    )
+    eurostat_partners: list[str] = Field(min_length=1, description="Counterparts, Eurostat codes (KZ, UZ...).")
+    years: Years | None = Field(None, description="[first, last] year asked (omitted: every year).")
+    filters: dict[Literal[FILTER_KEYS], str | list[str]] = Field(
+        {}, description=f"Dimension filters sent as they are: {', '.join(FILTER_KEYS)}."
+    )
+
+
 class EurostatFdi(Source):
     name = "eurostat_fdi"
+    Settings = EurostatFdiSettings
     datasets = {
-        "positions": Dataset("positions", SCHEMA, "bop_fdi6_pos: FDI positions by counterpart (JSON-stat)"),
-        "flows": Dataset("flows", SCHEMA, "bop_fdi6_flow: FDI flows by counterpart (JSON-stat)"),
+        "positions": Dataset("positions", SCHEMA),  # bop_fdi6_pos: FDI positions by counterpart (JSON-stat)
+        "flows": Dataset("flows", SCHEMA),  # bop_fdi6_flow: FDI flows by counterpart (JSON-stat)
     }
 
     def _query(self) -> tuple[list[str], list[str], list[tuple[str, str]]]:
         s = self.settings
-        codes = list(s.get("datasets", list(DATASETS)))
-        for code in codes:
-            if code not in DATASETS:
-                raise ConfigError(f"[sources.eurostat_fdi] datasets: {code!r} is not one of {sorted(DATASETS)}")
-        geos = list(s.get("eurostat_geo", ["EU27_2020"]))
-        if not geos:
-            raise ConfigError("[sources.eurostat_fdi] eurostat_geo is empty")
-        filters: list[tuple[str, str]] = []
-        for key, value in (s.get("filters") or {}).items():
-            if key not in FILTER_KEYS:
-                raise ConfigError(f"[sources.eurostat_fdi] filters: {key!r} is not one of {FILTER_KEYS}")
-            for v in value if isinstance(value, list) else [value]:
-                filters.append((key, str(v)))
-        partners = list(s.get("eurostat_partners", []))
-        if not partners:
-            raise ConfigError("[sources.eurostat_fdi] eurostat_partners is empty (Eurostat codes such as KZ, UZ)")
-        filters += [("partner", p) for p in partners]
-        return codes, geos, filters
+        filters = [(key, str(v)) for key, value in s.filters.items() for v in _listed(value)]
+        filters += [("partner", p) for p in s.eurostat_partners]
+        return list(s.datasets), list(s.eurostat_geo), filters
 
     def _time(self) -> list[tuple[str, str]]:
-        years = self.settings.get("years")
+        years = self.settings.years
         return [("sinceTimePeriod", str(years[0])), ("untilTimePeriod", str(years[1]))] if years else []
 
     @staticmethod

@@ -26,14 +26,28 @@ Settings (`[sources.imf]`): `countries` (ISO3), `indicators`, `counterparts` (IM
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import xml.etree.ElementTree as ET
+from typing import Annotated, Literal
 
 import polars as pl
+from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
-from extract.errors import BadResponse, SchemaDrift, SourceError
+from extract.errors import BadResponse, SchemaDrift
 from extract.http import check_body
-from extract.sources.base import Context, Dataset, Fetched, ParseResult, Partition, Source, conform
+from extract.sources.base import (
+    Context,
+    Dataset,
+    Fetched,
+    Iso3,
+    ParseResult,
+    Partition,
+    Source,
+    SourceSettings,
+    Years,
+    conform,
+)
 
 log = logging.getLogger(__name__)
 
@@ -194,50 +208,53 @@ def availability_stamp(source: str, where: str, payload) -> tuple[str, list[str]
     return ";".join(parts), values
 
 
+def _as_text(value):
+    """A TOML date (start_period = 2023-01-01) is taken as its ISO text."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+class ImfSettings(SourceSettings):
+    """[sources.imf]"""
+
+    countries: list[Iso3] = Field(min_length=1, description="Reporters, ISO3 (IMF uses ISO3 for countries).")
+    indicators: list[Literal[tuple(INDICATORS)]] = Field(
+        list(INDICATORS), min_length=1, description="XG_FOB_USD (exports FOB) and/or MG_CIF_USD (imports CIF)."
+    )
+    counterparts: list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]+$")]] = Field(
+        ["G001"], min_length=1, description="IMF counterpart area codes: ISO3 or groups (G001 = world)."
+    )
+    freq: Literal[tuple(sorted(FREQS))] = Field("A", description="A, Q or M.")
+    start_period: Annotated[str, BeforeValidator(_as_text)] | None = Field(
+        None, description="First day asked (YYYY-MM-DD), with end_period; or use years."
+    )
+    end_period: Annotated[str, BeforeValidator(_as_text)] | None = Field(
+        None, description="Last day asked (YYYY-MM-DD), with start_period."
+    )
+    years: Years | None = Field(None, description="[first, last] year, when start_period/end_period are not set.")
+
+    @model_validator(mode="after")
+    def _window(self):
+        if self.start_period is not None or self.end_period is not None:
+            if not self.start_period or not self.end_period:
+                raise ValueError("start_period and end_period go together")
+        elif not self.years:
+            raise ValueError("set years = [first, last] or start_period/end_period")
+        return self
+
+    @property
+    def window(self) -> tuple[str, str]:
+        if self.start_period:
+            return self.start_period, self.end_period
+        return f"{self.years[0]}-01-01", f"{self.years[1]}-12-31"
+
+
 class Imf(Source):
     name = "imf"
     datasets = {
-        "imts": Dataset(
-            "imts",
-            IMTS_SCHEMA,
-            "IMF IMTS goods trade by counterpart; obs_value in whole USD (SCALE kept as metadata, not applied).",
-        )
+        # IMF IMTS goods trade by counterpart; obs_value in whole USD (SCALE kept as metadata, not applied)
+        "imts": Dataset("imts", IMTS_SCHEMA)
     }
-
-    # ------------------------------------------------------------------ settings
-
-    def _settings(self) -> dict:
-        s = self.settings
-        where = "config [sources.imf]"
-        countries = list(s.get("countries", []))
-        indicators = list(s.get("indicators", ["XG_FOB_USD", "MG_CIF_USD"]))
-        counterparts = list(s.get("counterparts", ["G001"]))
-        freq = s.get("freq", "A")
-        if not countries:
-            raise SourceError(self.name, where, "countries is empty (ISO3 codes expected)")
-        for ind in indicators:
-            if ind not in INDICATORS:
-                raise SourceError(self.name, where, f"unknown indicator {ind!r}; known: {', '.join(INDICATORS)}")
-        if not counterparts or not all(isinstance(c, str) and c.isalnum() for c in counterparts):
-            raise SourceError(self.name, where, f"counterparts must be IMF area codes, got {counterparts!r}")
-        if freq not in FREQS:
-            raise SourceError(self.name, where, f"freq must be one of {sorted(FREQS)}, got {freq!r}")
-        if "start_period" in s or "end_period" in s:
-            start, end = s.get("start_period"), s.get("end_period")
-            if not start or not end:
-                raise SourceError(self.name, where, "start_period and end_period go together")
-        elif s.get("years"):
-            start, end = f"{s['years'][0]}-01-01", f"{s['years'][1]}-12-31"
-        else:
-            raise SourceError(self.name, where, "set years = [first, last] or start_period/end_period")
-        return {
-            "countries": countries,
-            "indicators": indicators,
-            "counterparts": counterparts,
-            "freq": freq,
-            "start": str(start),
-            "end": str(end),
-        }
+    Settings = ImfSettings
 
     # ------------------------------------------------------------------ URLs
 
@@ -256,29 +273,30 @@ class Imf(Source):
     # ------------------------------------------------------------------ the three steps
 
     def plan(self, ctx: Context) -> list[Partition]:
-        s = self._settings()
-        window = f"{s['start']}..{s['end']}"
+        s = self.settings
+        start, end = s.window
+        window = f"{start}..{end}"
         partitions = []
-        for country in s["countries"]:
+        for country in s.countries:
             resp = ctx.client.get(self.name, self.availability_url(country), expect="json")
             stamp, available = availability_stamp(self.name, resp.url, resp.json())
-            for indicator in s["indicators"]:
+            for indicator in s.indicators:
                 if indicator not in available:
                     log.warning(
                         "[imf] %s: indicator %s is not available for %s; not planned", resp.url, indicator, country
                     )
                     continue
-                counterparts = "+".join(s["counterparts"])
-                key = f"country={country}/indicator={indicator}/counterpart={counterparts}/freq={s['freq']}"
+                counterparts = "+".join(s.counterparts)
+                key = f"country={country}/indicator={indicator}/counterpart={counterparts}/freq={s.freq}"
                 partitions.append(
                     Partition(
                         self.name,
                         "imts",
                         key,
                         {
-                            "key": f"{country}.{indicator}.{counterparts}.{s['freq']}",
-                            "start": s["start"],
-                            "end": s["end"],
+                            "key": f"{country}.{indicator}.{counterparts}.{s.freq}",
+                            "start": start,
+                            "end": end,
                         },
                         source_updated_at=f"{stamp};window={window}",
                     )

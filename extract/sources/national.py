@@ -32,11 +32,25 @@ import zipfile
 from pathlib import Path
 
 import polars as pl
+from pydantic import Field, model_validator
 
 from extract.errors import BadResponse, SchemaDrift, SourceError
 from extract.landing import FileStamps
+from extract.readers.csv_drop import decode
 from extract.settings import PROJECT_DIR
-from extract.sources.base import Context, Dataset, Fetched, ParseResult, Partition, Source, conform, file_fetched
+from extract.sources.base import (
+    ConfigPath,
+    ConfigPaths,
+    Context,
+    Dataset,
+    Fetched,
+    ParseResult,
+    Partition,
+    Source,
+    SourceSettings,
+    conform,
+    file_fetched,
+)
 
 MISSING = {"", "-", "–", "—", "…", "...", "..", "x", "X"}
 LABEL_SEED = Path("seeds") / "national_partner_labels.csv"
@@ -114,13 +128,6 @@ def to_value(source: str, where: str, column: str, value) -> float | None:
         return float(text)
     except ValueError:
         raise SchemaDrift(source, where, f"column {column!r}: {value!r} is not a number", field=column) from None
-
-
-def decode(source: str, where: str, body: bytes) -> str:
-    try:
-        return body.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BadResponse(source, where, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 def read_labels(source: str, where: str, body: bytes) -> dict[str, tuple[str | None, str]]:
@@ -366,27 +373,41 @@ def parse_armstat(source: str, where: str, body: bytes, labels: dict) -> tuple[l
 # --------------------------------------------------------------------------- the source
 
 
+class NationalSettings(SourceSettings):
+    """[sources.national]"""
+
+    files: ConfigPaths = Field([], description="Files, named by layout: uzstat_sdmx_data_{id}_*, kg_nsc_*, armstat_*.")
+    drop_dir: ConfigPath | None = Field(None, description="A folder: every file in it with a known layout is read.")
+    labels_seed: ConfigPath = Field(
+        PROJECT_DIR / LABEL_SEED,
+        description="Partner labels -> ISO3 and kind (label_en, iso3, is_aggregate, kind); default: the repository's seed.",
+    )
+
+    @model_validator(mode="after")
+    def _something(self):
+        if not self.files and not self.drop_dir:
+            raise ValueError("no files and no drop_dir")
+        return self
+
+
 class National(Source):
     name = "national"
     datasets = {
-        "uzstat": Dataset("uzstat", SCHEMAS["uzstat"], "Uzbekistan (stat.uz) trade by partner, yearly, thousand USD."),
-        "kg_nsc": Dataset("kg_nsc", SCHEMAS["kg_nsc"], "Kyrgyzstan (NSC) trade by partner, yearly, thousand USD."),
-        "armstat": Dataset("armstat", SCHEMAS["armstat"], "Armenia (armstat) trade by partner, monthly, thousand USD."),
+        "uzstat": Dataset("uzstat", SCHEMAS["uzstat"]),  # Uzbekistan (stat.uz) trade by partner, yearly, thousand USD.
+        "kg_nsc": Dataset("kg_nsc", SCHEMAS["kg_nsc"]),  # Kyrgyzstan (NSC) trade by partner, yearly, thousand USD.
+        "armstat": Dataset("armstat", SCHEMAS["armstat"]),  # Armenia (armstat) trade by partner, monthly, thousand USD.
     }
+    Settings = NationalSettings
 
     def _files(self) -> list[Path]:
-        files = self.settings.get("files", [])
-        files = [Path(f) for f in (files if isinstance(files, list) else [files])]
-        drop = self.settings.get("drop_dir")
+        files = list(self.settings.files)
+        drop = self.settings.drop_dir
         if drop:
-            files += sorted(p for p in Path(drop).iterdir() if p.is_file() and layout_of(p))
-        if not files:
-            raise SourceError(self.name, "config [sources.national]", "no files and no drop_dir")
+            files += sorted(p for p in drop.iterdir() if p.is_file() and layout_of(p))
         return list(dict.fromkeys(files))
 
     def _seed_path(self) -> Path:
-        p = Path(self.settings.get("labels_seed", LABEL_SEED))
-        return p if p.is_absolute() else PROJECT_DIR / p
+        return self.settings.labels_seed
 
     def plan(self, ctx: Context) -> list[Partition]:
         seed = self._seed_path()

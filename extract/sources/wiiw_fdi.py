@@ -28,15 +28,20 @@ import re
 from pathlib import Path
 
 import polars as pl
+from pydantic import Field
 
 from extract.errors import ConfigError, SchemaDrift
+from extract.readers.csv_drop import decode
+from extract.readers.csv_drop import header as csv_header
 from extract.sources.base import (
+    ConfigPaths,
     Context,
     Dataset,
     Fetched,
     ParseResult,
     Partition,
     Source,
+    SourceSettings,
     check_fields,
     conform,
     file_fetched,
@@ -83,14 +88,9 @@ INDUSTRY_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def _header(path: Path) -> list[str]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        return next(csv.reader(fh), [])
-
-
 def dataset_of(source: str, path: Path) -> str:
     """by_partner or by_industry, from the file's header."""
-    header = _header(path)
+    header = csv_header(path)
     if "Partner-Code" in header:
         return "by_partner"
     if "Industry/Product" in header:
@@ -103,21 +103,25 @@ def dataset_of(source: str, path: Path) -> str:
     )
 
 
+class WiiwFdiSettings(SourceSettings):
+    """[sources.wiiw_fdi]"""
+
+    files: ConfigPaths = Field(
+        min_length=1, description="wiiw FDI database exports (CSV); by partner or by industry, read from the header."
+    )
+
+
 class WiiwFdi(Source):
     name = "wiiw_fdi"
     datasets = {
-        "by_partner": Dataset("by_partner", PARTNER_SCHEMA, "wiiw FDI by partner, long form"),
-        "by_industry": Dataset("by_industry", INDUSTRY_SCHEMA, "wiiw FDI by industry (NACE), long form"),
+        "by_partner": Dataset("by_partner", PARTNER_SCHEMA),  # wiiw FDI by partner, long form
+        "by_industry": Dataset("by_industry", INDUSTRY_SCHEMA),  # wiiw FDI by industry (NACE), long form
     }
+    Settings = WiiwFdiSettings
 
     def _files(self) -> list[Path]:
-        files = self.settings.get("files", [])
-        files = files if isinstance(files, list) else [files]
-        if not files:
-            raise ConfigError("[sources.wiiw_fdi] files = [...] is empty")
         out = []
-        for f in files:
-            path = Path(f)
+        for path in self.settings.files:
             if not path.is_file():
                 raise ConfigError(f"[sources.wiiw_fdi] files: {path} does not exist")
             out.append(path)
@@ -143,11 +147,7 @@ class WiiwFdi(Source):
 
 
 def parse_wiiw_csv(source: str, where: str, body: bytes, dataset: str) -> ParseResult:
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SchemaDrift(source, where, f"not UTF-8 text: {exc}") from None
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(decode(source, where, body)))
     header = next(reader, None)
     if not header:
         raise SchemaDrift(source, where, "empty file", field="header")

@@ -29,16 +29,22 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from pydantic import Field, model_validator
 
 from extract.errors import BadResponse, ConfigError, SchemaDrift
 from extract.http import parse_json
+from extract.readers.csv_drop import decode
 from extract.sources.base import (
+    ConfigPaths,
     Context,
     Dataset,
     Fetched,
+    Iso3,
     ParseResult,
     Partition,
     Source,
+    SourceSettings,
+    Years,
     check_fields,
     conform,
     file_fetched,
@@ -117,27 +123,33 @@ def _int(source: str, where: str, value: Any, name: str) -> int:
         raise SchemaDrift(source, where, f"{name} {value!r} is not an integer", field=name) from None
 
 
+class WorldBankSettings(SourceSettings):
+    """[sources.worldbank]"""
+
+    indicators: list[str] = Field([], description="API: WDI indicator codes (one partition each); empty: no API.")
+    countries: list[Iso3] = Field([], description="API: countries, ISO3 (required with indicators).")
+    years: Years | None = Field(None, description="API: [first, last] year (required with indicators).")
+    per_page: int = Field(DEFAULT_PER_PAGE, gt=0, description="API: rows per page asked.")
+    files: ConfigPaths = Field([], description="WDI bulk-download CSV files (API_{indicator}_DS2_en_csv_v2_*.csv).")
+
+    @model_validator(mode="after")
+    def _api(self):
+        if self.indicators and not self.countries:
+            raise ValueError("indicators are set but no countries")
+        if self.indicators and not self.years:
+            raise ValueError("indicators are set but no years = [first, last]")
+        return self
+
+
 class WorldBank(Source):
     name = "worldbank"
     datasets = {
-        "indicators": Dataset("indicators", INDICATORS_SCHEMA, "WDI indicators by country and year (API v2)"),
-        "wdi_bulk": Dataset("wdi_bulk", BULK_SCHEMA, "WDI bulk-download CSV files, long form"),
+        "indicators": Dataset("indicators", INDICATORS_SCHEMA),  # WDI indicators by country and year (API v2)
+        "wdi_bulk": Dataset("wdi_bulk", BULK_SCHEMA),  # WDI bulk-download CSV files, long form
     }
+    Settings = WorldBankSettings
 
     # ------------------------------------------------------------------ plan
-
-    def _api_settings(self) -> tuple[list[str], list[str], tuple[int, int], int]:
-        indicators = list(self.settings.get("indicators", []))
-        countries = list(self.settings.get("countries", []))
-        if indicators and not countries:
-            raise ConfigError("[sources.worldbank] indicators are set but no countries")
-        years = self.settings.get("years")
-        if indicators and not years:
-            raise ConfigError("[sources.worldbank] indicators are set but no years = [first, last]")
-        per_page = int(self.settings.get("per_page", DEFAULT_PER_PAGE))
-        if per_page < 1:
-            raise ConfigError(f"[sources.worldbank] per_page must be positive, got {per_page}")
-        return indicators, countries, (tuple(years) if years else (0, 0)), per_page
 
     def indicator_url(self, countries: list[str], indicator: str) -> str:
         return f"{API}/country/{';'.join(countries)}/indicator/{indicator}"
@@ -146,7 +158,9 @@ class WorldBank(Source):
         return {"format": "json", "per_page": str(per_page), "page": str(page), "date": f"{years[0]}:{years[1]}"}
 
     def plan(self, ctx: Context) -> list[Partition]:
-        indicators, countries, years, per_page = self._api_settings()
+        s = self.settings
+        indicators, countries, per_page = s.indicators, s.countries, s.per_page
+        years = s.years or (0, 0)
         partitions = []
         for indicator in indicators:
             url = self.indicator_url(countries, indicator)
@@ -177,11 +191,8 @@ class WorldBank(Source):
         return partitions
 
     def _files(self) -> list[Path]:
-        files = self.settings.get("files", [])
-        files = files if isinstance(files, list) else [files]
         out = []
-        for f in files:
-            path = Path(f)
+        for path in self.settings.files:
             if not path.is_file():
                 raise ConfigError(f"[sources.worldbank] files: {path} does not exist")
             out.append(path)
@@ -286,11 +297,7 @@ def parse_api_pages(source: str, bodies: list[Fetched]) -> ParseResult:
 
 def parse_bulk_csv(source: str, where: str, body: bytes) -> ParseResult:
     """A WDI bulk CSV (preamble optional, BOM optional) as long rows."""
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SchemaDrift(source, where, f"not UTF-8 text: {exc}") from None
-    lines = text.splitlines()
+    lines = decode(source, where, body).splitlines()
     header_at = next(
         (i for i, line in enumerate(lines[:20]) if line.lstrip('"').startswith("Country Name")),
         None,

@@ -203,7 +203,7 @@ def test_bra_breakdown_rows_are_all_kept_in_raw(tmp_path):
 
 def test_empty_data_is_zero_rows_not_an_error():
     body = (REC / "files" / "data_v1_get_S_A_EB_empty_response.json").read_bytes()
-    src = Comtrade({})
+    src = Comtrade()
     result = src.parse(
         Partition("comtrade", "goods", "k", {}),
         [Fetched(body, "json", "https://comtradeapi.un.org/data/v1/get/S/A/EB")],
@@ -258,7 +258,7 @@ def test_split_order_partners_then_periods_then_flows_then_codes():
 
 
 def test_planner_groups_periods_and_splits_partners_under_the_cap():
-    src = Comtrade({})
+    src = Comtrade()
     months = [(f"2023{m:02d}", ("stamp", None)) for m in range(1, 13)]
     base = Call("M", "398", (), ("643", "156", "276"), ("TOTAL",), ("M", "X"), False)
     # Keyed endpoint: 12 months x 3 partners x 2 flows = 72 rows -> one call for the year.
@@ -381,7 +381,7 @@ def test_planner_with_getda_totals_packs_calls_at_least_half_full():
     # reporter whose getDA totalRecords is 1,600,000 (250 partner areas x 6,400 rows).
     # Before: 10 partners x 5,613 HS6 x 2 flows = 112,260 >= 100,000 -> split into 2 calls (56,130 each).
     # With the getDA bound: 1,600,000 x 10/250 x 1.5 = 96,000 < 100,000 -> one call of 80,000 rows.
-    src = Comtrade({})
+    src = Comtrade()
     partners = tuple(str(i) for i in range(1, 11))
     base = Call("M", "276", (), partners, ("AG6",), ("M", "X"), False)
     groups = list(src._group(base, [("202301", ("s", 1_600_000))], 100_000, "data"))
@@ -400,7 +400,7 @@ def test_planner_with_getda_totals_packs_calls_at_least_half_full():
 
 
 def test_planner_uses_the_previous_loads_row_counts_and_a_capped_answer_is_still_split():
-    src = Comtrade({})
+    src = Comtrade()
     partners = tuple(str(i) for i in range(1, 11))
     base = Call("M", "276", (), partners, ("AG6",), ("M", "X"), False)
     months = [(f"2023{m:02d}", ("s", None)) for m in range(1, 13)]  # no totalRecords from getDA

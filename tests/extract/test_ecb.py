@@ -6,12 +6,9 @@ import shutil
 from pathlib import Path
 
 import duckdb
-import polars as pl
-import pytest
 
 from extract.config import Config
 from extract.pipeline import extract
-from extract.sources.ecb import MissingRate, eur_to_usd
 from tests.helpers import PROJECT_DIR
 
 CASSETTE = PROJECT_DIR / "data" / "recordings" / "ecb" / "constructed_exr_usd_eur_m_2020_a_2010_2024"
@@ -36,14 +33,6 @@ def query(db: Path, sql: str):
     con = duckdb.connect(str(db), read_only=True)
     try:
         return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-def rates_frame(db: Path) -> pl.DataFrame:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return pl.from_arrow(con.sql("select * from raw.ecb__eur_usd").to_arrow_table())
     finally:
         con.close()
 
@@ -104,37 +93,3 @@ def test_a_different_series_in_the_answer_is_refused(tmp_path):
     run = go(cfg(tmp_path, broken), tmp_path)
     assert run.status == "failed"
     assert any("M.JPY.EUR.SP00.A is not M.USD.EUR.SP00.A" in e for e in run.errors)
-
-
-def test_eur_to_usd_converts_with_the_period_rate(tmp_path):
-    go(cfg(tmp_path), tmp_path)
-    rates = rates_frame(tmp_path / "w.duckdb")
-    stock = pl.DataFrame({"year": [2021, 2022], "value_eur_m": [68294.7366456, None]})
-    out = eur_to_usd(stock, rates, "A", period_col="year", value_cols=["value_eur_m"])
-    assert out.columns == ["year", "value_eur_m", "rate_usd_per_eur", "value_eur_m_usd"]
-    assert out["rate_usd_per_eur"].to_list() == [1.1827, 1.053]
-    assert out["value_eur_m_usd"][0] == pytest.approx(68294.7366456 * 1.1827)
-    assert out["value_eur_m_usd"][1] is None
-    monthly = eur_to_usd(pl.DataFrame({"period": ["2020-02"], "value_eur": [10.0]}), rates, "M")
-    assert monthly["value_eur_usd"].to_list() == [pytest.approx(10.905)]
-
-
-def test_eur_to_usd_fails_naming_the_missing_periods(tmp_path):
-    go(cfg(tmp_path), tmp_path)
-    rates = rates_frame(tmp_path / "w.duckdb")
-    frame = pl.DataFrame({"period": ["2020-01", "2020-06", "2021-01"], "value_eur": [1.0, 2.0, 3.0]})
-    with pytest.raises(MissingRate, match=r"freq M\) for period\(s\) 2020-06, 2021-01"):
-        eur_to_usd(frame, rates, "M")
-    with pytest.raises(MissingRate, match=r"period\(s\) 2009"):
-        eur_to_usd(
-            pl.DataFrame({"year": [2009, 2010], "v": [1.0, 1.0]}), rates, "A", period_col="year", value_cols=["v"]
-        )
-    # a period whose amount is null needs no rate
-    ok = eur_to_usd(
-        pl.DataFrame(
-            {"period": ["2030-01"], "value_eur": [None]}, schema={"period": pl.String, "value_eur": pl.Float64}
-        ),
-        rates,
-        "M",
-    )
-    assert ok["value_eur_usd"].to_list() == [None]

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from extract.errors import SchemaDrift
+from extract.errors import ConfigError, SchemaDrift
 from extract.pipeline import client_for, extract
 from extract.sources.base import Fetched, Partition
 from extract.sources.eurostat_comext import EurostatComext, Query, split_to_fit, web_period
@@ -323,11 +323,10 @@ def test_unasked_reporter_in_an_answer_fails_the_partition(tmp_path):
     assert "reporter 'FR' was not asked for" in result.errors[0] and "M.DE.KG+KZ" in result.errors[0]
 
 
-def test_aggregate_reporter_is_a_plan_error(tmp_path):
-    cfg = comext_config(tmp_path, DEMO, files=None, reporters=["EU27"])
-    result = run(cfg, tmp_path)
-    assert result.status == "failed"
-    assert "'EU27' has no Comext geo code" in result.errors[0]
+def test_aggregate_reporter_is_refused_when_the_config_is_loaded(tmp_path):
+    with pytest.raises(ConfigError, match=r"\[sources.eurostat_comext\] reporters: 'EU27' has no Comext geo code"):
+        comext_config(tmp_path, DEMO, files=None, reporters=["EU27"])
+    assert not (tmp_path / "w.duckdb").exists()
 
 
 # --------------------------------------------------------------------------- incremental runs

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from extract.config import Config, load_config
-from extract.errors import BadResponse, SchemaDrift
+from extract.errors import BadResponse, ConfigError, SchemaDrift
 from extract.http import normalise_url
 from extract.pipeline import extract
 from extract.settings import PROJECT_DIR
@@ -247,10 +247,14 @@ def test_availability_without_time_range_fails_the_plan(tmp_path):
 
 def test_settings_reject_unknown_indicator(tmp_path):
     cfg = demo_config(tmp_path)
-    cfg.sources["imf"]["indicators"] = ["TXG_FOB_USD"]  # the retired DOTS name
-    r = extract(cfg, ["imf"], tmp_path / "w.duckdb", landing=tmp_path / "landing")
-    assert r.status == "failed" and "unknown indicator 'TXG_FOB_USD'" in r.errors[0]
-    assert r.requests_made == 0
+    text = cfg.path.read_text().replace(
+        'indicators = ["XG_FOB_USD"]', 'indicators = ["TXG_FOB_USD"]'
+    )  # retired DOTS name
+    assert "TXG_FOB_USD" in text
+    cfg.path.write_text(text)
+    with pytest.raises(ConfigError) as err:  # refused when the config is loaded, before any request
+        load_config(cfg.path)
+    assert f"{cfg.path}: [sources.imf] indicators: Input should be 'XG_FOB_USD' or 'MG_CIF_USD'" in str(err.value)
 
 
 def test_cassette_directory_is_self_contained(tmp_path):

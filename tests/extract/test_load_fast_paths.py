@@ -1,5 +1,5 @@
-"""The faster load paths give what the checked ones give: landing (zstd, gzip read back), the web-export
-parse (fast path against the row-wide checked path), the loader's skipped delete, the checkpoint setting."""
+"""The faster load paths give what the checked ones give: landing (zstd, gzip read back), the loader's skipped
+delete, the checkpoint setting (the web-export parse has one path: tests/extract/test_eurostat_comext_web_export.py)."""
 
 from __future__ import annotations
 
@@ -10,22 +10,15 @@ import os
 
 import duckdb
 import pytest
-from polars.testing import assert_frame_equal
 
 from extract.landing import FileStamps, land, read_landed
 from extract.pipeline import extract
 from extract.runner import fewer_checkpoints
-from extract.sources.base import Fetched, Partition, check_fields
-from extract.sources.eurostat_comext import WEB_EXPORT_COLUMNS, EurostatComext, _read_csv
+from extract.sources.eurostat_comext import EurostatComext
 from tests.helpers import PROJECT_DIR, comext_config
 
 FILES = PROJECT_DIR / "data" / "files" / "eurostat_comext"
 KZ_FILE = "eu_member_exports_to_KZ_monthly_2019-2024.csv"
-
-HEADER = b'"REPORTER","PARTNER","PRODUCT","FLOW","STAT_PROCEDURE","PERIOD","VALUE_IN_EUR"\n'
-ROW_DE = b'"Germany (incl. German Democratic Republic \'DD\' from 1991)","Kazakhstan","TOTAL-Total","2-EXPORT","T-Total","201912-Dec. 2019",92043870\n'
-ROW_CY = b'"Cyprus","Kazakhstan","TOTAL-Total","2-EXPORT","T-Total","202408-Aug. 2024",11421\n'
-ROW_CY_BARE = b'"Cyprus","Kazakhstan","Total","EXPORT","Total","Aug. 2024",11421\n'
 
 
 # --------------------------------------------------------------------------- landing
@@ -111,95 +104,6 @@ def test_extract_lands_every_file_recoverably_with_its_sha256_in_the_ledger(tmp_
     for sha256, path in rows:
         assert hashlib.sha256(read_landed(path)).hexdigest() == sha256
         assert read_landed(path) == (FILES / KZ_FILE).read_bytes()
-
-
-# --------------------------------------------------------------------------- web-export parse
-
-
-def parse_both(body: bytes):
-    """(fast parse, checked parse): each a ParseResult or the error it raised, as text."""
-    source = EurostatComext({})
-    partition = Partition(source.name, "web_export", "x.csv", {})
-    fetched = [Fetched(body, "csv", "file:///drop/x.csv")]
-
-    def attempt(f):
-        try:
-            return f()
-        except Exception as exc:  # noqa: BLE001 - the message is what is compared
-            return f"{type(exc).__name__}: {exc}"
-
-    def checked():
-        frame = _read_csv(body)
-        warnings = check_fields(source.name, fetched[0].url, frame.columns, WEB_EXPORT_COLUMNS, WEB_EXPORT_COLUMNS)
-        return source._parse_web_export_checked(frame.select(WEB_EXPORT_COLUMNS), fetched[0].url, warnings)
-
-    return attempt(lambda: source.parse(partition, fetched)), attempt(checked)
-
-
-def assert_same(fast, checked):
-    if isinstance(checked, str):
-        assert fast == checked
-    else:
-        assert not isinstance(fast, str), fast
-        assert_frame_equal(fast.frame, checked.frame, check_exact=True)
-        assert fast.warnings == checked.warnings
-
-
-@pytest.mark.parametrize(
-    "path",
-    sorted(FILES.glob("eu*_monthly_2019-2024.csv")) + [FILES / "eu27_exports_to_all_partners_annual_2010-2023.csv"],
-    ids=lambda p: p.name,
-)
-def test_fast_parse_equals_the_checked_parse_on_every_bundled_export(path):
-    assert_same(*parse_both(path.read_bytes()))
-
-
-def test_fast_path_is_taken_for_a_clean_file_and_not_for_repeats():
-    source = EurostatComext({})
-    clean = _read_csv(HEADER + ROW_DE + ROW_CY).select(WEB_EXPORT_COLUMNS)
-    assert source._web_export_rows(clean) is not None
-    repeated = _read_csv(HEADER + ROW_DE + ROW_CY + ROW_DE).select(WEB_EXPORT_COLUMNS)
-    assert source._web_export_rows(repeated) is None
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        HEADER + ROW_DE + ROW_CY,
-        HEADER + ROW_DE + ROW_CY + ROW_DE,  # repeated verbatim: loaded once, warned
-        HEADER + ROW_CY + ROW_CY_BARE,  # the same cell under coded and bare labels: loaded once, warned
-        HEADER + ROW_CY + ROW_CY.replace(b"11421", b"11422"),  # one cell, two values: fails
-        HEADER + ROW_DE + ROW_CY.replace(b"11421", b""),  # no value: loaded as null
-        HEADER + ROW_DE + ROW_CY.replace(b"11421", b'" 11421 "'),
-        HEADER + ROW_DE + ROW_CY.replace(b"11421", b"1e3"),
-        HEADER + ROW_DE + ROW_CY.replace(b"11421", b"n/a"),  # not a number: fails naming the row
-        HEADER + ROW_DE + ROW_CY.replace(b'"Cyprus"', b'""'),
-        HEADER + ROW_DE + ROW_CY.replace(b'"Cyprus"', b'"Atlantis"'),
-        HEADER + ROW_DE + ROW_CY.replace(b"2-EXPORT", b"2-EXPORTATION"),  # a French row, English label: fails
-        HEADER + ROW_DE + ROW_CY.replace(b"2-EXPORT", b"1-EXPORT"),
-        HEADER + ROW_DE + ROW_CY.replace(b"202408-Aug. 2024", b"202408-Q3 2024"),
-        HEADER + ROW_DE + ROW_CY.replace(b"TOTAL-Total", b"Total"),
-        HEADER + ROW_DE + ROW_CY.replace(b"T-Total", b"bad"),
-        HEADER,  # no rows
-        b"\xef\xbb\xbf" + HEADER + ROW_DE,
-        HEADER.replace(b'"PERIOD",', b"") + ROW_DE,  # a missing column
-    ],
-)
-def test_fast_parse_equals_the_checked_parse_on_edge_cases(body):
-    assert_same(*parse_both(body))
-
-
-def test_fast_parse_maps_french_rows_with_french_labels():
-    annual = (FILES / "eu27_exports_to_all_partners_annual_2010-2023.csv").read_bytes()
-    lines = annual.splitlines(keepends=True)
-    french = [ln for ln in lines if b"EXPORTATION" in ln or b"IMPORTATION" in ln]
-    english = [ln for ln in lines[1:] if ln not in french]
-    assert french and english
-    body = lines[0] + b"".join(french[:50] + english[:50])
-    fast, checked = parse_both(body)
-    assert_same(fast, checked)
-    source = EurostatComext({})
-    assert source._web_export_rows(_read_csv(body).select(WEB_EXPORT_COLUMNS)) is not None
 
 
 # --------------------------------------------------------------------------- loader and runner

@@ -18,6 +18,7 @@ import pytest
 from extract.config import Config, load_config
 from extract.pipeline import extract
 from extract.settings import PROJECT_DIR
+from tests.helpers import config_folder
 
 FILES = PROJECT_DIR / "data" / "files" / "national"
 UZ_EXPORTS = FILES / "uzstat_sdmx_data_1105_exports_by_country_2010-2023.csv"
@@ -31,7 +32,7 @@ TABLES = ("uzstat", "kg_nsc", "armstat")
 
 def demo_config(tmp_path: Path) -> Config:
     """The config/snippets/national.toml section, loaded and validated by config.py."""
-    path = tmp_path / "national.toml"
+    path = config_folder(tmp_path) / "national.toml"
     snippet = (PROJECT_DIR / "config" / "snippets" / "national.toml").read_text()
     path.write_text(f'[run]\nmode = "replay"\nlookback_periods = 0\n\n{snippet}')
     return load_config(path)

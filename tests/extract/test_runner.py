@@ -10,7 +10,17 @@ from extract import ledger
 from extract.http import make_client
 from extract.landing import read_landed
 from extract.runner import run_source
-from extract.sources.base import Context, Dataset, Fetched, ParseResult, Partition, Source, check_fields, conform
+from extract.sources.base import (
+    Context,
+    Dataset,
+    Fetched,
+    ParseResult,
+    Partition,
+    Source,
+    SourceSettings,
+    check_fields,
+    conform,
+)
 from tests.helpers import JSON, write_cassette
 
 BASE = "https://stats.example.org/v1"
@@ -18,6 +28,9 @@ BASE = "https://stats.example.org/v1"
 
 class Tiny(Source):
     """A minimal source over the real client: one partition per year, stamps from a metadata call."""
+
+    class Settings(SourceSettings):
+        years: list[int]
 
     name = "tiny"
     datasets = {"flows": Dataset("flows", {"reporter_code": pl.String, "year": pl.Int32, "value_usd": pl.Float64})}
@@ -27,7 +40,7 @@ class Tiny(Source):
         meta = ctx.client.get(self.name, f"{BASE}/updated").json()
         return [
             Partition(self.name, "flows", f"year={y}", {"year": y}, source_updated_at=meta[str(y)], period=str(y))
-            for y in self.settings["years"]
+            for y in self.settings.years
         ]
 
     def fetch(self, ctx, p):

@@ -7,7 +7,8 @@ import socket
 import pytest
 
 from extract.config import load_config
-from tests.helpers import toml_dump
+from extract.errors import ConfigError
+from tests.helpers import PROJECT_DIR, toml_dump
 from tradeflow.plan import SourcePlan, make_plan, nights_needed, render
 
 CA5 = ["KAZ", "KGZ", "TJK", "TKM", "UZB"]
@@ -115,14 +116,16 @@ def test_comext_splits_each_reporter_year_to_the_synchronous_limit(tmp_path, no_
     assert plan.nights is None  # no daily limit at Eurostat
 
 
-def test_an_unplannable_source_says_why_and_the_others_are_planned(tmp_path, no_network):
+def test_a_bad_setting_is_refused_before_any_plan_and_files_cost_no_request(tmp_path, no_network):
+    with pytest.raises(ConfigError, match=r"\[sources.comtrade\] frequencies"):
+        config(tmp_path, {"comtrade": {"reporters": ["KAZ"], "years": [2020, 2020], "frequencies": ["Q"]}})
     cfg = config(
         tmp_path,
         {
-            "comtrade": {"reporters": ["KAZ"], "years": [2020, 2020], "frequencies": ["Q"], "endpoint": "data"},
             "ecb": {"periods": {"M": ["2019-01", ""]}},
+            "wiiw_fdi": {"files": [str(PROJECT_DIR / "data/files/wiiw_fdi/wiiw_fdi_kazakhstan_by_industry.csv")]},
         },
     )
     plans = {p.source: p for p in make_plan(cfg, offline=True)}
-    assert any("cannot plan" in n for n in plans["comtrade"].notes)
     assert plans["ecb"] == SourcePlan("ecb", partitions=1, requests=1, metadata_requests=1)
+    assert plans["wiiw_fdi"] == SourcePlan("wiiw_fdi", partitions=1, files=1)
