@@ -107,23 +107,17 @@ def load_partition(
         con.execute(f"insert into {name} ({column_list}) select {column_list} from _tradeflow_rows")
         con.unregister("_tradeflow_rows")
         faults.checkpoint("load")  # crash tests: killed inside the open transaction
-        con.execute(
-            """insert or replace into ops.partitions
-               (source, dataset, partition_key, source_updated_at, fetched_at, sha256, row_count, status,
-                landing_path, run_id, loaded_at, error)
-               values (?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, null)""",
-            [
-                source,
-                dataset.name,
-                partition_key,
-                source_updated_at,
-                fetched_at,
-                sha256,
-                rows.height,
-                landing_path,
-                run_id,
-                ledger.utcnow(),
-            ],
+        ledger.record_loaded(
+            con,
+            source=source,
+            dataset=dataset.name,
+            partition_key=partition_key,
+            source_updated_at=source_updated_at,
+            fetched_at=fetched_at,
+            sha256=sha256,
+            row_count=rows.height,
+            landing_path=landing_path,
+            run_id=run_id,
         )
         con.execute("commit")
     except Exception:

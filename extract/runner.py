@@ -282,11 +282,7 @@ def load_one(
                 con.execute(
                     f"update {table} set _source_updated_at = ? where _partition_key = ?", [p.source_updated_at, p.key]
                 )
-                con.execute(
-                    "update ops.partitions set source_updated_at = ? "
-                    "where source = ? and dataset = ? and partition_key = ?",
-                    [p.source_updated_at, source.name, p.dataset, p.key],
-                )
+                ledger.restamp(con, source.name, p.dataset, p.key, p.source_updated_at)
                 con.execute("commit")
             except Exception:
                 con.execute("rollback")

@@ -14,6 +14,7 @@ from extract.pipeline import write_summary
 from extract.settings import PROJECT_DIR, warehouse_path
 from tradeflow import seeds as seeds_mod
 from tradeflow.dbt import run_dbt
+from tradeflow.logs import setup_console_logging
 
 DEFAULT_CONFIG = PROJECT_DIR / "config" / "tradeflow.toml"
 DEMO_CONFIG = PROJECT_DIR / "config" / "demo.toml"
@@ -309,22 +310,8 @@ NEXT_STEPS = {
 }
 
 
-def _setup_console_logging() -> None:
-    """Warnings and errors to stderr as they happen, secrets masked."""
-    import logging
-    import os
-
-    from extract.http import RedactingFilter, Redactor
-
-    handler = logging.StreamHandler()
-    handler.setLevel(logging.WARNING)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-    handler.addFilter(RedactingFilter(Redactor([os.environ.get("COMTRADE_API_KEY", "")])))
-    logging.getLogger().addHandler(handler)
-
-
 def main() -> None:
-    _setup_console_logging()
+    setup_console_logging()
     try:
         cli(standalone_mode=True)
     except TradeflowError as exc:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -25,8 +26,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from extract import faults
+import duckdb
+
+from extract import faults, ledger
 from extract.errors import LockHeld, TradeflowError
+from extract.settings import PROJECT_DIR
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,69 @@ def rollback(layout: Layout) -> dict:
     }
     _write_json_atomic(layout.current_file, record)
     return record
+
+
+# --------------------------------------------------------------------------- what a version holds
+
+
+def export_parquet(db: Path, out_dir: Path) -> list[str]:
+    """Every table in schema marts as <out_dir>/<table>.parquet."""
+    tmp = out_dir.with_name(out_dir.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' "
+                "and table_type = 'BASE TABLE' order by 1"
+            ).fetchall()
+        ]
+        for t in tables:
+            con.execute(f"copy marts.\"{t}\" to '{tmp / (t + '.parquet')}' (format parquet)")
+    finally:
+        con.close()
+    shutil.rmtree(out_dir, ignore_errors=True)
+    os.replace(tmp, out_dir)
+    return tables
+
+
+def project_fingerprint() -> str:
+    """A hash of everything dbt builds from: models, macros, seeds, tests and the project file.
+
+    When it differs from the published build's, incremental models cannot be trusted to reflect the
+    new code, so the refresh runs `dbt build --full-refresh`.
+    """
+    digest = hashlib.sha256()
+    for folder in ("models", "macros", "seeds", "tests/dbt"):
+        for path in sorted((PROJECT_DIR / folder).rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(PROJECT_DIR)).encode())
+                digest.update(path.read_bytes())
+    digest.update((PROJECT_DIR / "dbt_project.yml").read_bytes())
+    return digest.hexdigest()
+
+
+def record_build(
+    db: Path, *, version: str, run_id: str, config: str, steps: dict, extract: dict, full_refresh: bool
+) -> None:
+    """The build record (ops.builds) inside the version itself, with the dbt project fingerprint."""
+    con = duckdb.connect(str(db))
+    try:
+        ledger.record_build(
+            con,
+            version=version,
+            run_id=run_id,
+            config=config,
+            steps=steps,
+            extract=extract,
+            project_fingerprint=project_fingerprint(),
+            full_refresh=full_refresh,
+        )
+        con.execute("checkpoint")
+    finally:
+        con.close()
 
 
 # --------------------------------------------------------------------------- the refresh lock

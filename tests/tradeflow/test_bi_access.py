@@ -18,7 +18,6 @@ from sqlalchemy.pool import NullPool
 
 from tests.helpers import PROJECT_DIR
 from tradeflow import publish
-from tradeflow.refresh import export_parquet
 
 COMEXT = PROJECT_DIR / "data" / "files" / "eurostat_comext"
 EU27_LABEL = "European Union - 27 countries"
@@ -227,7 +226,7 @@ def test_readers_see_a_new_version_only_after_reopening(demo_warehouse, tmp_path
             with duckdb.connect(str(path)) as con:
                 con.execute("delete from marts.top_rerouted_products where transit_code = 'KGZ'")
         pq_dir = layout.parquet / version
-        export_parquet(path, pq_dir)
+        publish.export_parquet(path, pq_dir)
         publish.publish(layout, path, version, {"run_id": version}, pq_dir)
 
     count_sql = sa.text("select count(*) from marts.top_rerouted_products")
