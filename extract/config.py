@@ -83,9 +83,11 @@ def load_config(path: Path | str) -> Config:
         data = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    unknown = sorted(set(data) - {"run", "sources"})
+    unknown = sorted(set(data) - {"run", "sources", "alerts"})  # [alerts]: tradeflow/alerts.py
     if unknown:
-        raise ConfigError(f"{path}: unknown section [{unknown[0]}]; a configuration has [run] and [sources.<name>]")
+        raise ConfigError(
+            f"{path}: unknown section [{unknown[0]}]; a configuration has [run], [sources.<name>] and [alerts]"
+        )
     base = path.resolve().parent
     run = parse_settings(RunSettings, data.get("run", {}), f"{path}: [run]", base)
     sources = data.get("sources", {})

@@ -87,12 +87,24 @@ def run_source(
     *,
     progress: bool = False,
 ) -> None:
-    """Extract and load one source. A failing partition is recorded and the others go on.
+    """Extract and load one source. A failing partition is recorded and the others go on; the
+    source's outcome (reached, or failed and why) goes to `run.outcomes`.
 
     While the main thread loads a partition into DuckDB, one worker thread fetches, lands and parses
     the next one (at most one partition ahead). Only the main thread uses the DuckDB connection and
     writes the ledger and the run's counters; partitions are loaded in plan order.
     """
+    counts = (run.partitions_loaded, run.partitions_skipped, len(run.errors))
+    try:
+        _run_source(con, source, ctx, run, progress)
+    finally:
+        errors = run.errors[counts[2] :]
+        answered = run.partitions_loaded > counts[0] or run.partitions_skipped > counts[1]
+        # failed: errors and nothing loaded or found unchanged (a failed plan, every partition failed)
+        run.outcomes[source.name] = f"failed: {errors[0]}" if errors and not answered else "ok"
+
+
+def _run_source(con, source: Source, ctx: Context, run: ledger.Run, progress: bool) -> None:
     state = ledger.partition_state(con, source.name)
     observe = getattr(source, "observe_ledger", None)
     if observe is not None:  # optional: a source that plans with what was loaded before (Comtrade)
@@ -104,16 +116,16 @@ def run_source(
     except StopForTonight as exc:  # the budget or the quota ran out while planning: nothing more tonight
         log.warning("%s", exc)
         run.stopped[source.name] = str(exc)
-        ledger.record_budget(
-            con, run.run_id, source.name, budget, ctx.client.spent.get(source.name, 0), None, None, str(exc)
-        )
+        spent = ctx.client.spent.get(source.name, 0)
+        ledger.record_budget(con, run.run_id, source.name, budget, spent, None, None, str(exc), spent)
         return
     except (TradeflowError, OSError) as exc:
         run.errors.append(str(exc))
         ledger.record_failure(con, source.name, "*", "plan", run.run_id, str(exc))
         return
     finally:
-        ctx.metadata_requests += ctx.client.requests_made - before
+        metadata = ctx.client.requests_made - before
+        ctx.metadata_requests += metadata
     window = recent((p.period for p in partitions), ctx.lookback_periods)
     run.partitions_planned += len(partitions)
     todo = [p for p in partitions if needs_fetch(p, state.get((p.dataset, p.key)), window)]
@@ -138,9 +150,8 @@ def run_source(
     finally:
         if budget is not None or source.name in run.stopped:
             reason = run.stopped.get(source.name) or (f"daily budget of {budget} calls reached" if left else None)
-            ledger.record_budget(
-                con, run.run_id, source.name, budget, ctx.client.spent.get(source.name, 0), left, calls_left, reason
-            )
+            spent = ctx.client.spent.get(source.name, 0)
+            ledger.record_budget(con, run.run_id, source.name, budget, spent, left, calls_left, reason, metadata)
 
 
 def _run_partitions(

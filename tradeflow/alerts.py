@@ -75,6 +75,42 @@ def notify(alerts: Alerts, subject: str, body: str, status: str) -> int:
     return proc.returncode
 
 
+# How often each source publishes new data (days): a source with no new data for longer is stale.
+# `cadence_days` in a source's section overrides it.
+DEFAULT_CADENCE_DAYS = {
+    "comtrade": 45,  # monthly releases, reporters late by weeks
+    "eurostat_comext": 45,  # monthly (updated twice a day; a month's data mid-next-month)
+    "imf": 45,
+    "ecb": 45,  # the monthly series gains one observation a month
+    "worldbank": 400,  # WDI: yearly
+    "eurostat_fdi": 400,
+    "national": 400,
+    "wiiw_fdi": 400,
+}
+
+
+def freshness(rows: list[dict], cadences: dict[str, float | None], now: datetime) -> list[dict]:
+    """Per source (ledger.source_freshness rows): days since new data was last loaded, against its cadence."""
+    out = []
+    for r in rows:
+        cadence = cadences.get(r["source"]) or DEFAULT_CADENCE_DAYS.get(r["source"], 45)
+        last = r.get("last_fetched_at")
+        age = (now - datetime.fromisoformat(str(last))).total_seconds() / 86400 if last else None
+        stale = age is None or age > cadence
+        shown = "never" if age is None else f"{age:.0f} days ago"
+        out.append(
+            {
+                "source": r["source"],
+                "last_new_data": last,
+                "age_days": None if age is None else round(age, 1),
+                "cadence_days": cadence,
+                "status": "stale" if stale else "fresh",
+                "reason": f"last new data {shown}, expected every {cadence:g} days",
+            }
+        )
+    return out
+
+
 def published_age_hours(built_at: str | None, now: datetime) -> float | None:
     """Hours since the published version was built (built_at: ISO, UTC, naive)."""
     if not built_at:
