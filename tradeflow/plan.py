@@ -75,17 +75,16 @@ def _comtrade(settings: Any, plan: SourcePlan) -> None:
         endpoint = "data" if os.environ.get(KEY_ENV) else "preview"
         plan.notes.append(f"endpoint auto: {endpoint} ({KEY_ENV} {'set' if endpoint == 'data' else 'not set'})")
     _, _, cap = ENDPOINTS[endpoint]
-    reporters, partners = source._codes()
+    reporters, _ = source._codes()
     years = setting(settings, "years")
     if not years:
         raise SourceError("comtrade", "config", "years = [first, last] is required")
-    cmds = tuple(str(c) for c in setting(settings, "cmd_codes", ["TOTAL"]))
-    flows = tuple(setting(settings, "flows")) if setting(settings, "flows") else None
     breakdowns = bool(setting(settings, "breakdowns", False))
     rows = 0
     for freq in setting(settings, "frequencies", ["A"]):
         if freq not in ("A", "M"):
             raise SourceError("comtrade", "config", f"frequency must be 'A' or 'M', not {freq!r}")
+        partners, cmds, flows = source.query_for(freq)
         periods = period_codes(freq, years[0], years[1])
         plan.metadata_requests += math.ceil(len(periods) / MAX_PERIODS_PER_CALL)  # getDA, all reporters at once
         released = [(p, ("offline", None)) for p in periods]
@@ -141,7 +140,8 @@ def _imf(settings: Any, plan: SourcePlan) -> None:
     counterparts = setting(settings, "counterparts", ["G001"])
     plan.metadata_requests = len(countries)  # one availability request per country
     plan.partitions = plan.requests = len(countries) * len(indicators)
-    plan.notes.append(f"{len(counterparts)} counterpart code(s) in each data request")
+    shown = "every counterpart" if counterparts == ["*"] else f"{len(counterparts)} counterpart code(s)"
+    plan.notes.append(f"{shown} in each data request")
 
 
 def _worldbank(settings: Any, plan: SourcePlan) -> None:
@@ -172,9 +172,11 @@ def _files_only(settings: Any, plan: SourcePlan) -> None:
     files = list(setting(settings, "files", []))
     drop = setting(settings, "drop_dir")
     if drop:
+        from extract.sources.national import layout_of
+
         drop = Path(drop)
-        found = sorted(p for p in drop.glob("*") if p.is_file()) if drop.is_dir() else []
-        plan.notes.append(f"file drop {drop}: {len(found)} file(s) there now")
+        found = sorted(p for p in drop.glob("*") if p.is_file() and layout_of(p)) if drop.is_dir() else []
+        plan.notes.append(f"file drop {drop}: {len(found)} file(s) of a known layout there now")
         files += found
     plan.files = plan.partitions = len(files)
 

@@ -71,6 +71,12 @@ ISO3_TO_COMEXT = {"SRB": "XS"}
 FILE_LAYOUTS = {"web_export": WEB_EXPORT_COLUMNS, **derived_files.LAYOUTS}
 
 
+@functools.cache
+def all_hs6() -> tuple[str, ...]:
+    """Every HS6 code of seeds/hs_products.csv (HS 2022), in code order."""
+    return tuple(pl.read_csv(PROJECT_DIR / "seeds" / "hs_products.csv", infer_schema=False)["hs6"].sort())
+
+
 class ComextSettings(SourceSettings):
     """[sources.eurostat_comext]"""
 
@@ -79,7 +85,7 @@ class ComextSettings(SourceSettings):
     )
     reporters: list[Iso3] = Field([], description="API: reporters, ISO3 (empty: no API partitions).")
     partners: list[Iso3] = Field([], description="API: partners, ISO3 (required with reporters).")
-    products: list[Code] = Field(["TOTAL"], min_length=1, description="API: TOTAL, HS2/HS4/HS6 or CN8 codes.")
+    products: list[Code] = Field(["TOTAL"], min_length=1, description='API: TOTAL, HS2/HS4/HS6 or CN8 codes; "HS6": every HS6 code (seeds/hs_products.csv).')
     flows: list[Literal["1", "2"]] = Field(["1", "2"], min_length=1, description="API: 1 import, 2 export.")
     indicators: list[Literal[tuple(INDICATORS)]] = Field(
         list(INDICATORS), min_length=1, description="API: VALUE_IN_EUROS and/or QUANTITY_IN_100KG."
@@ -98,10 +104,15 @@ class ComextSettings(SourceSettings):
     @field_validator("products")
     @classmethod
     def _products(cls, value: list[str]) -> list[str]:
+        out: list[str] = []
         for p in value:
+            if p == "HS6":  # every HS6 code of the nomenclature (seeds/hs_products.csv)
+                out += [c for c in all_hs6() if c not in out]
+                continue
             if not re.match(r"^(TOTAL|\d{2}|\d{4}|\d{6}|\d{8})$", p):
-                raise ValueError(f"{p!r} is not TOTAL, HS2/4/6 or CN8 (as a string)")
-        return value
+                raise ValueError(f"{p!r} is not TOTAL, HS6 (every HS6 code), HS2/4/6 or CN8 (as a string)")
+            out.append(p)
+        return out
 
     @model_validator(mode="after")
     def _api(self):
