@@ -85,7 +85,11 @@ class ComextSettings(SourceSettings):
     )
     reporters: list[Iso3] = Field([], description="API: reporters, ISO3 (empty: no API partitions).")
     partners: list[Iso3] = Field([], description="API: partners, ISO3 (required with reporters).")
-    products: list[Code] = Field(["TOTAL"], min_length=1, description='API: TOTAL, HS2/HS4/HS6 or CN8 codes; "HS6": every HS6 code (seeds/hs_products.csv).')
+    products: list[Code] = Field(
+        ["TOTAL"],
+        min_length=1,
+        description='API: TOTAL, HS2/HS4/HS6 or CN8 codes; "HS6": every HS6 code (seeds/hs_products.csv).',
+    )
     flows: list[Literal["1", "2"]] = Field(["1", "2"], min_length=1, description="API: 1 import, 2 export.")
     indicators: list[Literal[tuple(INDICATORS)]] = Field(
         list(INDICATORS), min_length=1, description="API: VALUE_IN_EUROS and/or QUANTITY_IN_100KG."
