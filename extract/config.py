@@ -51,6 +51,8 @@ class Config:
     timeout_seconds: float = 120.0
     # name -> that source's validated settings (a plain dict given here is validated the same way)
     sources: dict[str, SourceSettings] = field(default_factory=dict)
+    # not from the file: partitions whose reload may lose rows or periods this run (`--accept-shrink`)
+    accept_shrink: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         base = Path(self.path).parent

@@ -51,6 +51,18 @@ class SchemaDrift(SourceError):
         super().__init__(source, where, what)
 
 
+class Truncated(BadResponse):
+    """A body or file ends inside a record: its last line has no line break, or it is shorter than declared."""
+
+
+class ParseFailed(SourceError):
+    """A partition's bytes could not be parsed (wrong encoding, empty, cut inside a field...)."""
+
+
+class PartitionShrank(SourceError):
+    """A reload would lose a large share of a partition's rows, or periods it had: held back."""
+
+
 class NoRecording(SourceError):
     """Replay mode was asked for a request it has no recording of."""
 

@@ -46,6 +46,7 @@ from extract.errors import (
     RateLimited,
     SourceError,
     StopForTonight,
+    Truncated,
 )
 
 log = logging.getLogger(__name__)
@@ -125,8 +126,12 @@ class Cassette:
     def append(self, item: Interaction, redact: Redactor) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         name = f"{len(self.interactions):04d}_{re.sub(r'[^A-Za-z0-9]+', '_', urlsplit(item.url).path)[-60:]}.body"
-        (self.directory / name).write_bytes(redact.body(item.body))
+        body = redact.body(item.body)
+        (self.directory / name).write_bytes(body)
         headers = {k: redact(v) for k, v in item.headers.items() if k.lower() not in SECRET_HEADERS}
+        # the kept body is the decoded, redacted one: its length is what Content-Length says on replay
+        headers = {k: v for k, v in headers.items() if k.lower() not in ("content-length", "content-encoding")}
+        headers["Content-Length"] = str(len(body))
         self.interactions.append(
             {
                 "request": {"method": item.method, "url": redact(normalise_url(item.url))},
@@ -363,7 +368,13 @@ class HttpClient:
             wait=self._wait,
             sleep=self._sleep,
             retry=retry_if_exception(
-                lambda e: isinstance(e, RetryableStatus | requests.ConnectionError | requests.Timeout)
+                lambda e: isinstance(
+                    e,
+                    RetryableStatus
+                    | requests.ConnectionError
+                    | requests.Timeout
+                    | requests.exceptions.ChunkedEncodingError,
+                )
             ),
             reraise=True,
         )
@@ -373,18 +384,44 @@ class HttpClient:
             status = exc.response.status_code
             cls = RateLimited if status == 429 else BadResponse
             raise cls(source, shown, f"HTTP {status} after {self.retry.attempts} attempts", status=status) from None
+        except requests.exceptions.ChunkedEncodingError as exc:  # urllib3: body shorter than its Content-Length
+            raise Truncated(
+                source,
+                shown,
+                f"the answer was cut off after {self.retry.attempts} attempts ({self.redact(str(exc))}); try again later",
+            ) from None
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise SourceError(
                 source,
                 shown,
                 f"{type(exc).__name__} after {self.retry.attempts} attempts: {self.redact(str(exc))}",
             ) from None
+        check_length(source, shown, resp)
         result = Response(source, shown, resp.status_code, dict(resp.headers), self.redact.body(resp.content))
         if resp.status_code >= 400:
             snippet = self.redact(resp.content[:300].decode("utf-8", "replace"))
             raise BadResponse(source, shown, f"HTTP {resp.status_code}: {snippet}", status=resp.status_code)
         check_body(result, expect)
         return result
+
+
+def check_length(source: str, shown: str, resp: requests.Response) -> None:
+    """A body shorter than its declared Content-Length was cut off: Truncated (live answers and replayed ones).
+
+    Only where the length applies to the bytes as kept: a compressed answer (Content-Encoding) is
+    decoded by requests, and its declared length is that of the compressed bytes.
+    """
+    declared = resp.headers.get("Content-Length")
+    encoding = resp.headers.get("Content-Encoding", "identity").lower()
+    if declared is None or encoding not in ("", "identity") or not declared.strip().isdigit():
+        return
+    if len(resp.content) < int(declared):
+        raise Truncated(
+            source,
+            shown,
+            f"the body has {len(resp.content):,} bytes where Content-Length declares {int(declared):,}: "
+            "the answer was cut off; fetch it again (in replay: re-record the cassette)",
+        )
 
 
 def check_body(resp: Response, expect: str | None) -> None:

@@ -46,6 +46,7 @@ def extract(
     landing: Path | None = None,
     command: str = "extract",
     progress: bool = False,
+    accept_shrink: frozenset[str] | set[str] | None = None,
 ) -> ledger.Run:
     """Run `names` (or every enabled source for ['all']) into `db_path`; returns the finished run."""
     if names == ["all"]:
@@ -57,6 +58,7 @@ def extract(
         config=cfg,
         landing_root=Path(landing or landing_dir()),
         lookback_periods=cfg.lookback_periods,
+        accept_shrink=frozenset(cfg.accept_shrink if accept_shrink is None else accept_shrink),
     )
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     run = ledger.Run(command=f"{command} {' '.join(names)}")

@@ -13,17 +13,19 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 from tqdm import tqdm
 
 from extract import faults, ledger
-from extract.errors import StopForTonight, TradeflowError
+from extract.errors import ParseFailed, PartitionShrank, StopForTonight, TradeflowError
 from extract.landing import Landed, land
 from extract.load import ensure_table, load_partition, table_name
 from extract.sources.base import Context, ParseResult, Partition, Source
 
 log = logging.getLogger(__name__)
+NEWLINE = b"\n"
 
 
 def needs_fetch(p: Partition, state: dict | None, recent_periods: set[str]) -> bool:
@@ -34,6 +36,9 @@ def needs_fetch(p: Partition, state: dict | None, recent_periods: set[str]) -> b
     """
     if state is None or state.get("status") != "loaded":
         return True
+    path = p.params.get("path")
+    if path is not None and not Path(path).exists():
+        return True  # a configured file that vanished: its fetch fails and says so, never "unchanged"
     if p.source_updated_at is None:
         return p.period in recent_periods
     return state.get("source_updated_at") != p.source_updated_at
@@ -190,6 +195,7 @@ def _run_partitions(
                         state.get((p.dataset, p.key)),
                         prepared=current.result(),
                         present=present[p.dataset],
+                        accept_shrink=ctx.accept_shrink,
                     )
                 except StopForTonight as exc:
                     # budget spent or quota exhausted: this partition and the rest wait for the next run
@@ -197,13 +203,19 @@ def _run_partitions(
                     run.stopped[source.name] = str(exc)
                     break
                 except (TradeflowError, OSError) as exc:
-                    run.partitions_failed += 1
-                    run.errors.append(str(exc))
-                    log.error("%s", exc)
-                    ledger.record_failure(con, source.name, p.dataset, p.key, run.run_id, str(exc))
+                    fail(con, source, run, p, str(exc))
+                except Exception as exc:  # noqa: BLE001 - one partition's failure never stops the others
+                    fail(con, source, run, p, f"[{source.name}] {p.dataset}/{p.key}: {type(exc).__name__}: {exc}")
     finally:
         # on an unexpected error: do not start what is queued, wait for the running one to end
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def fail(con, source: Source, run: ledger.Run, p: Partition, error: str) -> None:
+    run.partitions_failed += 1
+    run.errors.append(error)
+    log.error("%s", error)
+    ledger.record_failure(con, source.name, p.dataset, p.key, run.run_id, error)
 
 
 CHECKPOINT_THRESHOLD = "1GB"
@@ -262,7 +274,35 @@ def prepare(source: Source, ctx: Context, p: Partition, state: dict | None) -> P
     )
     if unchanged(state, digest):
         return Prepared(fetched_at, landed, digest, None)
-    return Prepared(fetched_at, landed, digest, source.parse(p, bodies))
+    return Prepared(fetched_at, landed, digest, parse(source, p, bodies, landed))
+
+
+def parse(source: Source, p: Partition, bodies, landed: list[Landed]) -> ParseResult:
+    """The source's parse; any failure of it fails this partition only, naming the file or URL and the line.
+
+    A source's own errors (SourceError: they name where and what) pass as they are; anything else a
+    parser raises on bad bytes (a UnicodeDecodeError, polars' NoDataError or ComputeError on an empty or
+    cut file, a TypeError on a row cut short) becomes a ParseFailed that says where the bytes came from
+    (and the landed copy), the line where it can be told, and what to do.
+    """
+    try:
+        return source.parse(p, bodies)
+    except TradeflowError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a parser's failure on bad input is that partition's failure
+        where = ", ".join(b.url for b in bodies) or f"{p.dataset}/{p.key}"
+        line = ""
+        if isinstance(exc, UnicodeDecodeError) and isinstance(exc.object, bytes | bytearray):
+            line = " line " + str(exc.object.count(NEWLINE, 0, exc.start) + 1)
+        detail = (str(exc).strip().splitlines() or [""])[0][:300]
+        kept = "; ".join(str(x.path) for x in landed)
+        raise ParseFailed(
+            source.name,
+            f"{where}{line}",
+            f"could not be read as {p.dataset}: {type(exc).__name__}: {detail} "
+            f"(bytes kept in {kept}); fix or replace the file (or wait for the source to correct its answer), "
+            "then refresh again: the rows loaded before stay",
+        ) from exc
 
 
 def unchanged(state: dict | None, digest: str) -> bool:
@@ -277,6 +317,7 @@ def load_one(
     state: dict | None,
     prepared: Prepared,
     present: set[str],
+    accept_shrink: frozenset[str] = frozenset(),
 ) -> None:
     """Load one partition, prepared by `prepare` in the worker thread, into DuckDB. Main thread only.
 
@@ -304,6 +345,8 @@ def load_one(
     run.warnings.extend(result.warnings)
     for w in result.warnings:
         log.warning("%s", w)
+    if p.key in present and state and state.get("status") == "loaded":
+        check_shrink(con, source, p, result.frame, state, accepted=accept_shrink)
     n = load_partition(
         con,
         source=source.name,
@@ -321,3 +364,61 @@ def load_one(
     present.add(p.key)
     run.partitions_loaded += 1
     run.rows_loaded += n
+
+
+# A reload that loses more than SHRINK_LIMIT of a partition's rows (and at least SHRINK_MIN_ROWS rows:
+# a revision of a tiny partition may drop a row or two), or any period it had, is held back.
+SHRINK_LIMIT = 0.20
+SHRINK_MIN_ROWS = 10
+_PERIOD_COLUMNS = (("period",), ("time_period",), ("year", "month"), ("month",), ("year",), ("date",))
+
+
+def period_columns(schema: dict) -> tuple[str, ...]:
+    """The columns that say which period a raw row is of (the first layout of _PERIOD_COLUMNS the schema has)."""
+    for cols in _PERIOD_COLUMNS:
+        if all(c in schema for c in cols):
+            return cols
+    return ()
+
+
+def shrink_accepted(accepted: frozenset[str], source: str, dataset: str, key: str) -> bool:
+    """`--accept-shrink` names a source, a source/dataset, or a source/dataset/partition (or 'all')."""
+    return bool({"all", source, f"{source}/{dataset}", f"{source}/{dataset}/{key}"} & accepted)
+
+
+def check_shrink(con, source: Source, p: Partition, frame, state: dict, *, accepted: frozenset[str]) -> None:
+    """Hold back a reload that loses more than SHRINK_LIMIT (and SHRINK_MIN_ROWS) of its rows, or a period it had.
+
+    A half file (cut at a line boundary, so every line parses) is the typical cause: loading it would
+    silently move published indicators. The rows loaded before stay; the partition is in error (named in
+    `status`, refresh exit 3) until the file is complete again or the user accepts the shrink.
+    """
+    if shrink_accepted(accepted, source.name, p.dataset, p.key):
+        return
+    dataset = source.datasets[p.dataset]
+    old_rows = state.get("row_count") or 0
+    new_rows = frame.height
+    problems = []
+    if old_rows and new_rows < old_rows * (1 - SHRINK_LIMIT) and old_rows - new_rows >= SHRINK_MIN_ROWS:
+        problems.append(f"{new_rows:,} rows where {old_rows:,} are loaded (-{1 - new_rows / old_rows:.0%})")
+    cols = period_columns(dataset.schema)
+    if cols:
+        table = table_name(source.name, dataset)
+        col_sql = ", ".join(f'"{c}"' for c in cols)
+        old = {
+            tuple(r)
+            for r in con.execute(f"select distinct {col_sql} from {table} where _partition_key = ?", [p.key]).fetchall()
+        }
+        new = set(frame.select(list(cols)).unique().iter_rows())
+        lost = sorted(old - new, key=str)
+        if lost:
+            shown = ", ".join("-".join(str(v) for v in t if v is not None) for t in lost[:6])
+            problems.append(f"{len(lost)} period(s) it had are gone ({shown}{', ...' if len(lost) > 6 else ''})")
+    if problems:
+        raise PartitionShrank(
+            source.name,
+            f"{p.dataset}/{p.key}",
+            "the new data would lose " + " and ".join(problems) + "; the rows loaded before are kept. If the "
+            "source really dropped them, accept it: tradeflow refresh --accept-shrink "
+            f"{source.name}/{p.dataset}/{p.key}",
+        )

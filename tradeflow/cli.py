@@ -112,7 +112,14 @@ def _report_failures(result) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the run summary (JSON) to this file.",
 )
-def extract(sources, config_path, replay, record_to, summary_path) -> None:
+@click.option(
+    "--accept-shrink",
+    "accept_shrink",
+    multiple=True,
+    metavar="SOURCE[/DATASET[/PARTITION]]",
+    help="Load these partitions even if the new data has far fewer rows or lost periods (held back otherwise).",
+)
+def extract(sources, config_path, replay, record_to, summary_path, accept_shrink) -> None:
     """Pull SOURCES (or `all`): only new or changed partitions, into a private copy of the warehouse.
 
     Never writes the published version: what it loads reaches readers only through a tested dbt build
@@ -130,6 +137,7 @@ def extract(sources, config_path, replay, record_to, summary_path) -> None:
         cfg.mode, cfg.cassettes = "replay", list(replay)
     if record_to:
         cfg.mode, cfg.record_to = "live", record_to
+    cfg.accept_shrink = frozenset(accept_shrink)
     names = None if list(sources) == ["all"] else list(sources)
     for name in names or []:
         if name not in cfg.sources:
@@ -179,8 +187,10 @@ def _run_refresh(cfg, command: str, db: Path, *, landing: Path | None = None, so
     return result
 
 
-def _refresh(config_path: Path, command: str):
-    return _run_refresh(load_config(config_path), command, warehouse_path())
+def _refresh(config_path: Path, command: str, accept_shrink: tuple[str, ...] = ()):
+    cfg = load_config(config_path)
+    cfg.accept_shrink = frozenset(accept_shrink)
+    return _run_refresh(cfg, command, warehouse_path())
 
 
 @cli.command()
@@ -192,7 +202,14 @@ def _refresh(config_path: Path, command: str):
     show_default=True,
     help="The configuration file (TOML).",
 )
-def refresh(config_path) -> None:
+@click.option(
+    "--accept-shrink",
+    "accept_shrink",
+    multiple=True,
+    metavar="SOURCE[/DATASET[/PARTITION]]",
+    help="Load these partitions even if the new data has far fewer rows or lost periods (held back otherwise).",
+)
+def refresh(config_path, accept_shrink) -> None:
     """Nightly refresh: extract what changed, dbt build with tests, publish atomically.
 
     Exit status (docs/operations.md): 0 success (published, nothing new, or stopped on a daily budget);
@@ -204,7 +221,7 @@ def refresh(config_path) -> None:
       tradeflow refresh                       # live sources, config/tradeflow.toml
       TRADEFLOW_DB=/srv/tradeflow/tradeflow.duckdb tradeflow refresh
     """
-    raise SystemExit(_exit_code(_refresh(config_path, "refresh"), config_path))
+    raise SystemExit(_exit_code(_refresh(config_path, "refresh", accept_shrink), config_path))
 
 
 @cli.command()

@@ -18,13 +18,43 @@ from pathlib import Path
 
 import polars as pl
 
-from extract.errors import BadResponse
+from extract.errors import BadResponse, Truncated
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
+def require_complete(source: str, where: str, body: bytes) -> None:
+    """A text body whose last line has no line break was cut off (e.g. a copy interrupted mid-number): Truncated.
+
+    The check is on the bytes, before any parsing: `truncate -s -4` on a CSV turns its last value 65.0
+    into 6.0, which parses without a word. Every complete CSV file or SDMX-CSV answer ends with a line
+    break (Excel, Eurostat, the ECB and national offices all write one).
+    """
+    if not body:
+        return
+    if body.startswith(codecs.BOM_UTF16_LE):
+        complete = body.endswith(b"\n\x00")
+    elif body.startswith(codecs.BOM_UTF16_BE):
+        complete = body.endswith(b"\x00\n")
+    else:
+        complete = body.endswith(b"\n")
+    if not complete:
+        line = body.count(b"\n") + 1
+        tail = body[-40:].decode("utf-8", "replace").splitlines()[-1] if body.strip() else ""
+        raise Truncated(
+            source,
+            f"{where} line {line}",
+            f"truncated: the last line has no line break, the file or answer was cut off (it ends with {tail!r}); "
+            "fetch or copy it again (if the file is complete as it is, end it with a line break)",
+        )
+
+
 def decode(source: str, where: str, body: bytes) -> str:
-    """The text of a file drop (BOM removed); not UTF-8 (nor UTF-16 with a BOM): BadResponse naming line and byte."""
+    """The text of a file drop (BOM removed); not UTF-8 (nor UTF-16 with a BOM): BadResponse naming line and byte.
+
+    A body whose last line is not terminated is refused as Truncated (`require_complete`).
+    """
+    require_complete(source, where, body)
     if body.startswith(_UTF16_BOMS):
         try:
             return body.decode("utf-16")
@@ -56,7 +86,24 @@ def read_frame(source: str, where: str, body: bytes) -> pl.DataFrame:
     try:
         return pl.read_csv(io.BytesIO(data), infer_schema=False, truncate_ragged_lines=False)
     except pl.exceptions.ComputeError as exc:
-        raise BadResponse(source, where, f"not a well-formed CSV file: {str(exc).splitlines()[0]}") from None
+        line = first_bad_line(data)
+        at = f"{where} line {line}" if line else where
+        raise BadResponse(source, at, f"not a well-formed CSV file: {str(exc).splitlines()[0]}") from None
+
+
+def first_bad_line(data: bytes) -> int | None:
+    """The line where a CSV file stops being well formed (a quote left open, a ragged line), for the error."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8", "replace"), newline=""), strict=True)
+    width = None
+    try:
+        for fields in reader:
+            if width is None:
+                width = len(fields)
+            elif fields and len(fields) != width:
+                return reader.line_num
+    except csv.Error:
+        return reader.line_num
+    return None
 
 
 def header(path: Path) -> list[str]:

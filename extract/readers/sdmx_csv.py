@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import polars as pl
 
 from extract.errors import BadResponse, SchemaDrift
+from extract.readers.csv_drop import require_complete
 from extract.sources.base import check_fields
 
 
@@ -26,6 +27,7 @@ def read_sdmx_csv(
     `where` is the URL (named in every error, with the line). An empty body is a BadResponse, a missing
     required column or a short or long line a SchemaDrift.
     """
+    require_complete(source, where, body)
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

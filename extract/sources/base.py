@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -73,6 +74,9 @@ class Context:
     landing_root: Path
     lookback_periods: int = 0
     metadata_requests: int = 0
+    # partitions whose reload may lose rows or periods (`--accept-shrink`: source, source/dataset, or
+    # source/dataset/partition; 'all')
+    accept_shrink: frozenset[str] = frozenset()
 
 
 # --------------------------------------------------------------------------- settings
@@ -115,9 +119,49 @@ def _listed(value: Any) -> Any:
     return value if isinstance(value, list | tuple) else [value]
 
 
+def _unique_names(paths: list[Path]) -> list[Path]:
+    """File drops are partitions named by their file name: two files of one name would take turns."""
+    check_unique_names(paths)
+    return paths
+
+
+def check_unique_names(paths: list[Path], source: str | None = None) -> None:
+    """Refuse two files with the same name (in different folders): they would claim one partition.
+
+    A file drop's partition is its file name (so moving the drop folder reloads nothing); two files with
+    one name would each replace the other's rows on every refresh.
+    """
+    seen: dict[str, Path] = {}
+    for path in paths:
+        other = seen.setdefault(Path(path).name, Path(path))
+        if other != Path(path):
+            what = (
+                f"{other} and {path} have the same file name and would claim one partition "
+                "(each refresh would replace the other's rows): rename one of them"
+            )
+            if source is None:
+                raise ValueError(what)
+            raise SourceError(source, str(path), what)
+
+
+def _url_code(value: Any) -> Any:
+    if not isinstance(value, str) or not _URL_CODE.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a code (letters and digits, joined by single '.', '_' or '-'; "
+            "no '/', '..', spaces or other characters): it goes into a URL"
+        )
+    return value
+
+
+_URL_CODE = re.compile(r"[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*")
+
 Iso3 = Annotated[str, AfterValidator(_iso3)]
+# a code that goes into a URL's path or query (an indicator, a dataset, a geo code): never a path or a query
+UrlCode = Annotated[str, AfterValidator(_url_code)]
 ConfigPath = Annotated[Path, AfterValidator(_resolve)]
 ConfigPaths = Annotated[list[ConfigPath], BeforeValidator(_listed)]
+# file drops: paths, and no two with the same file name
+FileDrops = Annotated[list[ConfigPath], BeforeValidator(_listed), AfterValidator(_unique_names)]
 Years = Annotated[tuple[int, int], BeforeValidator(_years)]
 Code = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v)]
 

@@ -40,6 +40,7 @@ from extract.sources.base import (
     Partition,
     Source,
     SourceSettings,
+    UrlCode,
     Years,
     _listed,
     conform,
@@ -202,10 +203,10 @@ class EurostatFdiSettings(SourceSettings):
     datasets: list[Literal[tuple(DATASETS)]] = Field(
         list(DATASETS), min_length=1, description="bop_fdi6_pos (positions) and/or bop_fdi6_flow (flows)."
     )
-    eurostat_geo: list[str] = Field(
+    eurostat_geo: list[UrlCode] = Field(
         ["EU27_2020"], min_length=1, description="Reporting economies, Eurostat geo codes (one partition each)."
     )
-    eurostat_partners: list[str] = Field(min_length=1, description="Counterparts, Eurostat codes (KZ, UZ...).")
+    eurostat_partners: list[UrlCode] = Field(min_length=1, description="Counterparts, Eurostat codes (KZ, UZ...).")
     years: Years | None = Field(None, description="[first, last] year asked (omitted: every year).")
     filters: dict[Literal[FILTER_KEYS], str | list[str]] = Field(
         {}, description=f"Dimension filters sent as they are: {', '.join(FILTER_KEYS)}."

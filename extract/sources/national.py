@@ -40,14 +40,15 @@ from extract.readers.csv_drop import decode
 from extract.settings import PROJECT_DIR
 from extract.sources.base import (
     ConfigPath,
-    ConfigPaths,
     Context,
     Dataset,
     Fetched,
+    FileDrops,
     ParseResult,
     Partition,
     Source,
     SourceSettings,
+    check_unique_names,
     conform,
     file_fetched,
 )
@@ -376,7 +377,7 @@ def parse_armstat(source: str, where: str, body: bytes, labels: dict) -> tuple[l
 class NationalSettings(SourceSettings):
     """[sources.national]"""
 
-    files: ConfigPaths = Field([], description="Files, named by layout: uzstat_sdmx_data_{id}_*, kg_nsc_*, armstat_*.")
+    files: FileDrops = Field([], description="Files, named by layout: uzstat_sdmx_data_{id}_*, kg_nsc_*, armstat_*.")
     drop_dir: ConfigPath | None = Field(None, description="A folder: every file in it with a known layout is read.")
     labels_seed: ConfigPath = Field(
         PROJECT_DIR / LABEL_SEED,
@@ -404,7 +405,9 @@ class National(Source):
         drop = self.settings.drop_dir
         if drop:
             files += sorted(p for p in drop.iterdir() if p.is_file() and layout_of(p))
-        return list(dict.fromkeys(files))
+        files = list(dict.fromkeys(files))
+        check_unique_names(files, self.name)
+        return files
 
     def _seed_path(self) -> Path:
         return self.settings.labels_seed

@@ -34,10 +34,10 @@ from extract.errors import ConfigError, SchemaDrift
 from extract.readers.csv_drop import decode
 from extract.readers.csv_drop import header as csv_header
 from extract.sources.base import (
-    ConfigPaths,
     Context,
     Dataset,
     Fetched,
+    FileDrops,
     ParseResult,
     Partition,
     Source,
@@ -106,7 +106,7 @@ def dataset_of(source: str, path: Path) -> str:
 class WiiwFdiSettings(SourceSettings):
     """[sources.wiiw_fdi]"""
 
-    files: ConfigPaths = Field(
+    files: FileDrops = Field(
         min_length=1, description="wiiw FDI database exports (CSV); by partner or by industry, read from the header."
     )
 

@@ -35,15 +35,16 @@ from extract.errors import BadResponse, ConfigError, SchemaDrift
 from extract.http import parse_json
 from extract.readers.csv_drop import decode
 from extract.sources.base import (
-    ConfigPaths,
     Context,
     Dataset,
     Fetched,
+    FileDrops,
     Iso3,
     ParseResult,
     Partition,
     Source,
     SourceSettings,
+    UrlCode,
     Years,
     check_fields,
     conform,
@@ -126,11 +127,11 @@ def _int(source: str, where: str, value: Any, name: str) -> int:
 class WorldBankSettings(SourceSettings):
     """[sources.worldbank]"""
 
-    indicators: list[str] = Field([], description="API: WDI indicator codes (one partition each); empty: no API.")
+    indicators: list[UrlCode] = Field([], description="API: WDI indicator codes (one partition each); empty: no API.")
     countries: list[Iso3] = Field([], description="API: countries, ISO3 (required with indicators).")
     years: Years | None = Field(None, description="API: [first, last] year (required with indicators).")
     per_page: int = Field(DEFAULT_PER_PAGE, gt=0, description="API: rows per page asked.")
-    files: ConfigPaths = Field([], description="WDI bulk-download CSV files (API_{indicator}_DS2_en_csv_v2_*.csv).")
+    files: FileDrops = Field([], description="WDI bulk-download CSV files (API_{indicator}_DS2_en_csv_v2_*.csv).")
 
     @model_validator(mode="after")
     def _api(self):

@@ -43,5 +43,5 @@ def test_a_legacy_code_page_is_refused_naming_the_line_and_byte():
 
 
 def test_a_line_with_more_fields_than_the_header_is_refused():
-    with pytest.raises(BadResponse, match=rf"\[comext\] {WHERE}: not a well-formed CSV file"):
+    with pytest.raises(BadResponse, match=rf"\[comext\] {WHERE} line 3: not a well-formed CSV file"):
         read_frame("comext", WHERE, b"a,b\n1,2\n1,2,3\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extract.errors import BadResponse, SchemaDrift
+from extract.errors import BadResponse, SchemaDrift, Truncated
 from extract.readers.sdmx_csv import read_sdmx_csv
 from extract.sources import ecb
 from extract.sources.eurostat_comext.api import SDMX_COLUMNS
@@ -58,8 +58,21 @@ def test_a_body_cut_inside_a_line_fails_naming_the_line():
     body = COMEXT_DE.read_bytes()
     cut = body[: body.index(b"\n", 300) - 12]  # the last line loses its last fields
     lines = cut.count(b"\n") + 1
-    with pytest.raises(SchemaDrift, match=rf"{URL} line {lines}: \d fields where the header has 10 \(truncated\?\)"):
+    with pytest.raises(Truncated, match=rf"{URL} line {lines}: truncated: the last line has no line break"):
         read_sdmx_csv("eurostat_comext", URL, cut, SDMX_COLUMNS, SDMX_COLUMNS)
+    # a line short of fields inside a body that ends as it should: the line is named too
+    short = cut + b"\n" + body[body.index(b"\n", 300) + 1 :]
+    with pytest.raises(SchemaDrift, match=rf"{URL} line {lines}: \d fields where the header has 10 \(truncated\?\)"):
+        read_sdmx_csv("eurostat_comext", URL, short, SDMX_COLUMNS, SDMX_COLUMNS)
+
+
+def test_a_body_cut_mid_number_fails_instead_of_loading_a_smaller_value():
+    """92,043,870 cut to 92,043: every line still has its fields, only the missing line break tells."""
+    body = COMEXT_DE.read_bytes()
+    assert body.endswith(b"\n")
+    frame, _ = read_sdmx_csv("eurostat_comext", URL, body, SDMX_COLUMNS, SDMX_COLUMNS)
+    with pytest.raises(Truncated, match="truncated"):
+        read_sdmx_csv("eurostat_comext", URL, body[:-4], SDMX_COLUMNS, SDMX_COLUMNS)
 
 
 def test_an_empty_body_a_missing_column_and_bytes_that_are_not_utf8_fail():

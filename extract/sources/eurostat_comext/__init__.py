@@ -33,10 +33,10 @@ from extract.readers.csv_drop import header
 from extract.settings import PROJECT_DIR
 from extract.sources.base import (
     Code,
-    ConfigPaths,
     Context,
     Dataset,
     Fetched,
+    FileDrops,
     Iso3,
     ParseResult,
     Partition,
@@ -80,7 +80,7 @@ def all_hs6() -> tuple[str, ...]:
 class ComextSettings(SourceSettings):
     """[sources.eurostat_comext]"""
 
-    files: ConfigPaths = Field(
+    files: FileDrops = Field(
         [], description="File drops: web-export CSVs and the derived layouts (recognised from the header)."
     )
     reporters: list[Iso3] = Field([], description="API: reporters, ISO3 (empty: no API partitions).")
@@ -163,8 +163,8 @@ class EurostatComext(Source):
         return partitions
 
     def _file_partition(self, path: Path, stamps: FileStamps | None = None) -> Partition:
-        if not path.exists():  # fetch fails for this file alone, naming it
-            return Partition(self.name, "web_export", path.name, {"path": path})
+        if not path.exists():  # planned all the same: its fetch fails for this file alone, naming it
+            return Partition(self.name, "web_export", path.name, {"path": path}, source_updated_at="missing")
         first = header(path)
         dataset = next((d for d, cols in FILE_LAYOUTS.items() if first == cols), "web_export")
         stamp = (stamps or FileStamps(None)).sha256(path)
