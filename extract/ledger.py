@@ -259,7 +259,34 @@ def last_fingerprint(con) -> str | None:
     return row[0] if row else None
 
 
+def latest_build(con) -> tuple[str | None, str | None]:
+    """(version, built_at) of the newest build recorded in this warehouse ((None, None) without one)."""
+    if not _has_table(con, "builds"):
+        return None, None
+    row = con.execute("select version, built_at::varchar from ops.builds order by built_at desc limit 1").fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def newest_build(con) -> dict | None:
+    """The newest build record: version, built_at (a datetime), extract (the run summary as JSON text); None without one."""
+    if not _has_table(con, "builds"):
+        return None
+    row = con.execute(
+        "select version, built_at, extract from ops.builds order by built_at desc nulls last limit 1"
+    ).fetchone()
+    return dict(zip(("version", "built_at", "extract"), row, strict=True)) if row else None
+
+
 # --------------------------------------------------------------------------- status reads
+
+
+def source_stamps(con) -> list[tuple]:
+    """Per source: (source, when last fetched, the distinct change stamps of its partitions); [] without a ledger."""
+    if not _has_table(con, "partitions"):
+        return []
+    return con.execute(
+        "select source, max(fetched_at), list(distinct source_updated_at) from ops.partitions group by source"
+    ).fetchall()
 
 
 def source_freshness(con) -> list[dict]:

@@ -6,6 +6,7 @@ thread, one partition ahead); the DuckDB connection and the ledger are used from
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 from collections.abc import Iterable
@@ -125,7 +126,10 @@ def _run_source(con, source: Source, ctx: Context, run: ledger.Run, progress: bo
         ledger.record_budget(con, run.run_id, source.name, budget, spent, None, None, str(exc), spent)
         return
     except (TradeflowError, OSError) as exc:
+        if _out_of_space(exc):
+            raise
         run.errors.append(str(exc))
+        log.error("[%s] plan failed, nothing fetched from this source: %s", source.name, exc)
         ledger.record_failure(con, source.name, "*", "plan", run.run_id, str(exc))
         return
     finally:
@@ -203,6 +207,8 @@ def _run_partitions(
                     run.stopped[source.name] = str(exc)
                     break
                 except (TradeflowError, OSError) as exc:
+                    if _out_of_space(exc):
+                        raise  # a full disk is not this partition's fault: the whole run stops
                     fail(con, source, run, p, str(exc))
                 except Exception as exc:  # noqa: BLE001 - one partition's failure never stops the others
                     fail(con, source, run, p, f"[{source.name}] {p.dataset}/{p.key}: {type(exc).__name__}: {exc}")
@@ -216,6 +222,10 @@ def fail(con, source: Source, run: ledger.Run, p: Partition, error: str) -> None
     run.errors.append(error)
     log.error("%s", error)
     ledger.record_failure(con, source.name, p.dataset, p.key, run.run_id, error)
+
+
+def _out_of_space(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 CHECKPOINT_THRESHOLD = "1GB"

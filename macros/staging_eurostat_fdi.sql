@@ -44,12 +44,12 @@ renamed as (
         time_period as period_source,
         status as obs_status,
         extra_dims,
-        _partition_key as partition_key,
-        _source_updated_at as source_change_stamp,
+        _partition_key,
+        _source_updated_at,
         year,
         value as value_source,
         dataset_updated,
-        _loaded_at as loaded_at
+        _loaded_at
     from source_cells
 ),
 
@@ -70,12 +70,12 @@ coded as (
         renamed.period_source,
         renamed.obs_status,
         renamed.extra_dims,
-        renamed.partition_key,
-        renamed.source_change_stamp,
+        renamed._partition_key,
+        renamed._source_updated_at,
         renamed.year,
         renamed.value_source,
         renamed.dataset_updated,
-        renamed.loaded_at
+        renamed._loaded_at
     from renamed
     left join eurostat_codes as reporter_codes
         on renamed.reporter_code_source = reporter_codes.code_source
@@ -104,8 +104,8 @@ converted as (
         period_source,
         obs_status,
         extra_dims,
-        partition_key,
-        source_change_stamp,
+        _partition_key,
+        _source_updated_at,
         year,
         value_source,
         case when currency_code = 'MIO_EUR' then value_source * 1000000 end as value_eur,
@@ -114,7 +114,7 @@ converted as (
             when 'Q' then make_date(year, 3 * cast(substr(period_source, 7, 1) as integer) - 2, 1)
         end as period_start,
         cast(timezone('UTC', cast(dataset_updated as timestamptz)) as timestamp) as dataset_updated_at,
-        loaded_at
+        _loaded_at
     from coded
 )
 

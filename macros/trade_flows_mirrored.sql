@@ -2,7 +2,7 @@
     The mirror pairs of int_trade_flows_mirrored, from the rows of fct_trade_flows that meet
     `flows_filter` (SQL on its columns). Every pair lies within one period, so a filter on period_start
     gives exactly the full result's rows of those periods: fct_trade_flows_best uses it to redo the changed
-    periods on an incremental build.
+    periods on an incremental build, int_central_asia_trade_reports on the whole-trade rows (TOTAL).
 -#}
 {% macro trade_flows_mirrored(flows_filter='true') %}
     with
@@ -29,6 +29,7 @@
             frequency,
             period_start,
             source as export_source,
+            source_dataset as export_source_dataset,
             value_usd as export_value_usd,
             value_eur as export_value_eur
         from ranked
@@ -48,6 +49,7 @@
             frequency,
             period_start,
             source as import_source,
+            source_dataset as import_source_dataset,
             value_usd as import_value_usd,
             value_eur as import_value_eur
         from ranked
@@ -67,6 +69,8 @@
             coalesce(exports.frequency, imports.frequency) as frequency,
             exports.export_source,
             imports.import_source,
+            exports.export_source_dataset,
+            imports.import_source_dataset,
             exports.export_value_usd,
             imports.import_value_usd,
             imports.import_value_usd / {{ var('cif_fob_factor') }} as import_value_fob_usd,
@@ -94,6 +98,8 @@
             frequency,
             export_source,
             import_source,
+            export_source_dataset,
+            import_source_dataset,
             export_value_usd,
             import_value_usd,
             import_value_fob_usd,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import click
 from extract.config import describe, load_config
 from extract.errors import TradeflowError
 from extract.settings import PROJECT_DIR, demo_landing_dir, demo_warehouse_path, warehouse_path
+from tradeflow import exit_codes
 from tradeflow import seeds as seeds_mod
 from tradeflow.dbt import run_dbt
 from tradeflow.logs import setup_console_logging
@@ -19,15 +21,39 @@ DEFAULT_CONFIG = PROJECT_DIR / "config" / "tradeflow.toml"
 DEMO_CONFIG = PROJECT_DIR / "config" / "demo.toml"
 
 
+# ---------------------------------------------------------------------------------------- global options (lane A)
+
+LOG_LEVELS = ["debug", "info", "warning", "error"]
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli() -> None:
+@click.version_option(package_name="tradeflow-warehouse", prog_name="tradeflow", message="%(prog)s %(version)s")
+@click.option("-v", "--verbose", count=True, help="More on stderr: -v info, -vv debug (default: warnings and errors).")
+@click.option(
+    "--log-level",
+    type=click.Choice(LOG_LEVELS, case_sensitive=False),
+    help="Level of the messages on stderr (overrides -v).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="stderr log lines as text or as one JSON object per line (for log shippers).",
+)
+def cli(verbose: int, log_level: str | None, log_format: str) -> None:
     """tradeflow: build a trade-flow warehouse on Russia, Central Asia, the EU and sanctions re-routing.
 
     \b
     Examples:
       tradeflow demo            # build the warehouse from the bundled data, offline
+      tradeflow marts           # what the warehouse holds: grain, rows, freshness
+      tradeflow query "select * from marts.dim_countries where is_central_asia" --format csv
       tradeflow build-seeds     # regenerate seeds/*.csv from data/reference
+
+    Exit codes (every command): 0 ok, 1 failed, 2 usage, 3 partial, 4 busy (docs/cli.md).
     """
+    _configure_console_logging(verbose, log_level, log_format)
 
 
 @cli.command("build-seeds")
@@ -119,7 +145,8 @@ def _report_failures(result) -> None:
     metavar="SOURCE[/DATASET[/PARTITION]]",
     help="Load these partitions even if the new data has far fewer rows or lost periods (held back otherwise).",
 )
-def extract(sources, config_path, replay, record_to, summary_path, accept_shrink) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout (for orchestrators).")
+def extract(sources, config_path, replay, record_to, summary_path, accept_shrink, as_json) -> None:
     """Pull SOURCES (or `all`): only new or changed partitions, into a private copy of the warehouse.
 
     Never writes the published version: what it loads reaches readers only through a tested dbt build
@@ -142,7 +169,7 @@ def extract(sources, config_path, replay, record_to, summary_path, accept_shrink
     for name in names or []:
         if name not in cfg.sources:
             raise TradeflowError(f"{config_path}: no [sources.{name}] section; configured: {', '.join(cfg.sources)}")
-    result = _run_refresh(cfg, "extract", warehouse_path(), sources=names)
+    result = _run_refresh(cfg, "extract", warehouse_path(), sources=names, as_json=as_json)
     if summary_path:
         summary_path.parent.mkdir(parents=True, exist_ok=True)
         summary_path.write_text(json.dumps(result.extract, indent=2, default=str) + "\n")
@@ -153,16 +180,20 @@ def _exit_code(result, config_path: Path) -> int:
     """The refresh's exit code; 3 (published, some partitions failed) is 0 when [alerts] says so."""
     from tradeflow.alerts import load_alerts
 
-    if result.exit_code == 3 and load_alerts(config_path).partial_is_success:
-        return 0
-    return result.exit_code
+    code = exit_codes.for_refresh(result.status)
+    if code == exit_codes.PARTIAL and load_alerts(config_path).partial_is_success:
+        return exit_codes.OK
+    return code
 
 
-def _run_refresh(cfg, command: str, db: Path, *, landing: Path | None = None, sources=None):
+def _run_refresh(cfg, command: str, db: Path, *, landing: Path | None = None, sources=None, as_json: bool = False):
     from tradeflow.refresh import refresh
 
     click.echo(f"{command}: extract, dbt build with tests, publish -> {db}", err=True)
-    result = refresh(cfg, db, command=command, progress=True, landing=landing, sources=sources)
+    result = refresh(cfg, db, command=command, progress=not as_json, landing=landing, sources=sources)
+    if as_json:
+        click.echo(_json_dumps({**result.__dict__, "exit_code": exit_codes.for_refresh(result.status)}))
+        return result
     steps = ", ".join(f"{k} {v:.1f}s" for k, v in result.steps.items())
     if result.extract:
         e = result.extract
@@ -174,23 +205,34 @@ def _run_refresh(cfg, command: str, db: Path, *, landing: Path | None = None, so
     for f in result.freshness:
         if f["status"] == "stale":
             click.echo(f"  stale: {f['source']}: {f['reason']}", err=True)
-    if result.status == "failed":
+    if result.status == "refused":
+        click.echo(f"{command} refused: {result.reason}", err=True)
+    elif result.status == "failed":
+        from tradeflow.refresh import stays_published
+
         for name in result.failing_tests:
             click.echo(f"  failing: {name}", err=True)
         click.echo(
-            f"{command} failed: {result.reason} (nothing published, the last good warehouse stays; "
+            f"{command} failed: {result.reason} (nothing published; {stays_published(result.published)}; "
             f"details in {result.summary_path} and the log)",
             err=True,
         )
+        if result.build_path and result.failing_tests:
+            first = result.failing_tests[0].split(" ")[1]
+            click.echo(
+                "next: rerun a failing test on the failed build, a private copy the next refresh removes: "
+                f"TRADEFLOW_DB={shlex.quote(result.build_path)} .venv/bin/dbt build --select {first}",
+                err=True,
+            )
     else:
         click.echo(f"{result.reason}: {db} ({steps})")
     return result
 
 
-def _refresh(config_path: Path, command: str, accept_shrink: tuple[str, ...] = ()):
+def _refresh(config_path: Path, command: str, accept_shrink: tuple[str, ...] = (), as_json: bool = False):
     cfg = load_config(config_path)
     cfg.accept_shrink = frozenset(accept_shrink)
-    return _run_refresh(cfg, command, warehouse_path())
+    return _run_refresh(cfg, command, warehouse_path(), as_json=as_json)
 
 
 @cli.command()
@@ -209,19 +251,21 @@ def _refresh(config_path: Path, command: str, accept_shrink: tuple[str, ...] = (
     metavar="SOURCE[/DATASET[/PARTITION]]",
     help="Load these partitions even if the new data has far fewer rows or lost periods (held back otherwise).",
 )
-def refresh(config_path, accept_shrink) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout (for orchestrators).")
+def refresh(config_path, accept_shrink, as_json) -> None:
     """Nightly refresh: extract what changed, dbt build with tests, publish atomically.
 
-    Exit status (docs/operations.md): 0 success (published, nothing new, or stopped on a daily budget);
-    1 nothing published (no source reached, every source failed, tests failed; the last good warehouse
-    stays); 3 published but some partitions failed (0 instead when [alerts] partial_is_success = true).
+    Exit status (docs/operations.md, docs/cli.md): 0 success (published, nothing new, or stopped on a
+    daily budget); 1 nothing published (no source reached, every source failed, tests failed; the last
+    good warehouse stays); 3 published but some partitions failed (0 instead when [alerts]
+    partial_is_success = true); 4 another refresh holds the lock.
 
     \b
     Examples:
       tradeflow refresh                       # live sources, config/tradeflow.toml
       TRADEFLOW_DB=/srv/tradeflow/tradeflow.duckdb tradeflow refresh
     """
-    raise SystemExit(_exit_code(_refresh(config_path, "refresh", accept_shrink), config_path))
+    raise SystemExit(_exit_code(_refresh(config_path, "refresh", accept_shrink, as_json), config_path))
 
 
 @cli.command()
@@ -317,7 +361,7 @@ def demo() -> None:
 
         click.echo()
         click.echo(rerouting_headline(db))
-    raise SystemExit(result.exit_code)
+    raise SystemExit(exit_codes.for_refresh(result.status))
 
 
 @cli.command()
@@ -337,6 +381,10 @@ def demo() -> None:
 def status(as_json, config_path, check_stale) -> None:
     """Recent refreshes; per source partitions done and left, nights left at its daily budget and
     freshness against its cadence; partitions in error; the published version.
+
+    The published version is checked against its checksums first (and, when no refresh is running,
+    repaired from the kept versions); a damaged file is reported, not opened. A refresh that was killed
+    shows as `killed`.
 
     \b
     Examples:
@@ -365,7 +413,16 @@ def status(as_json, config_path, check_stale) -> None:
 def _print_status(info: dict, problems: list[str]) -> None:
     v = info["version"]
     click.echo(f"published: {info['published']}")
-    click.echo(f"version:   {v['version']} built {v.get('built_at', '?')}" if v else "version:   none published yet")
+    for line in info["repaired"]:
+        click.echo(f"repaired:  {line}")
+    if v:
+        click.echo(f"version:   {v['version']} built {v.get('built_at', '?')} (checksums verified)")
+    elif info["problem"]:
+        click.echo(f"version:   none usable: {info['problem']}")
+    else:
+        click.echo("version:   none published yet")
+    if v and info["problem"]:
+        click.echo(f"problem:   {info['problem']}")
     click.echo(f"kept:      {', '.join(info['versions_kept']) or '-'}")
     click.echo("recent refreshes:")
     for r in info["refreshes"]:
@@ -392,7 +449,10 @@ def _print_status(info: dict, problems: list[str]) -> None:
 
 @cli.command()
 def rollback() -> None:
-    """Republish the previous version (readers see it on their next open).
+    """Republish the previous intact version (readers see it on their next open).
+
+    Verifies the published state first (and repairs it from the kept versions); a kept version whose
+    files do not match their checksums is skipped, never republished.
 
     \b
     Example:
@@ -402,6 +462,10 @@ def rollback() -> None:
     from tradeflow.publish import rollback as do_rollback
 
     record = do_rollback(Layout(warehouse_path()))
+    for line in record["repaired"]:
+        click.echo(f"repaired: {line}")
+    for line in record["skipped"]:
+        click.echo(f"skipped (damaged): {line}")
     click.echo(f"rolled back to version {record['version']} (from {record['rolled_back_from']})")
 
 
@@ -414,7 +478,12 @@ def rollback() -> None:
     show_default=True,
     help="Where to write the HTML report.",
 )
-def report(out_path) -> None:
+@click.option(
+    "--png-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write one PNG per chart into this folder (for slides; rendered offline by vl-convert).",
+)
+def report(out_path, png_dir) -> None:
     """Write a self-contained HTML report of the warehouse's marts (charts, viewable offline).
 
     EU exports to the transit countries against EU exports to Russia (annual and monthly, with the EU
@@ -425,22 +494,42 @@ def report(out_path) -> None:
     Examples:
       tradeflow report                              # reports/index.html
       tradeflow report --out /tmp/tradeflow.html && xdg-open /tmp/tradeflow.html
+      tradeflow report --png-dir reports/png        # plus reports/png/tradeflow_<chart>.png
     """
     from tradeflow.report import build_report
 
-    path = build_report(warehouse_path(), out_path)
+    path = build_report(warehouse_path(), out_path, png_dir=png_dir)
     click.echo(f"report: {path}")
+    if png_dir:
+        click.echo(f"charts as PNG: {png_dir}/tradeflow_*.png")
 
 
 @cli.command()
-def docs() -> None:
-    """Generate the dbt docs site offline (target/index.html): lineage, every model and column.
+@click.option(
+    "--static",
+    "static",
+    is_flag=True,
+    help="Write ONE self-contained HTML file (manifest and catalog inlined) that opens from disk, no server.",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=PROJECT_DIR / "target" / "tradeflow-docs.html",
+    show_default=True,
+    help="With --static: where to write the single-file site.",
+)
+def docs(static, out_path) -> None:
+    """Generate the dbt docs site offline: lineage, every model and column with its description.
 
-    Runs on a private copy of the published warehouse, so readers are never locked out.
+    Runs on a private copy of the published warehouse, so readers are never locked out. Without --static the
+    site is target/index.html plus its JSON files, which a browser only loads over HTTP; with --static it is
+    one file that opens straight from disk (file://) and can be mailed or put on a share.
 
     \b
-    Example:
-      tradeflow docs && python -m http.server -d target 8080   # then open http://localhost:8080
+    Examples:
+      tradeflow docs --static && xdg-open target/tradeflow-docs.html     # one file, opens from disk
+      tradeflow docs && python -m http.server -d target 8080             # then open http://localhost:8080
     """
     import shutil
     import tempfile
@@ -451,26 +540,180 @@ def docs() -> None:
     with tempfile.TemporaryDirectory(prefix="tradeflow-docs-") as tmp:
         copy = Path(tmp) / "tradeflow.duckdb"
         shutil.copyfile(published, copy)
-        run_dbt(["docs", "generate"], db_path=copy, capture=True)
-    click.echo(f"docs site: {PROJECT_DIR / 'target' / 'index.html'}")
+        if not static:
+            run_dbt(["docs", "generate"], db_path=copy, capture=True)
+            click.echo(f"docs site: {PROJECT_DIR / 'target' / 'index.html'} (serve the folder over HTTP to open it)")
+            return
+        target = Path(tmp) / "target"
+        run_dbt(["docs", "generate", "--static"], db_path=copy, capture=True, target_path=target)
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(target / "static_index.html", out_path)
+    click.echo(f"docs site: {out_path} (one file, opens from disk)")
+
+
+# ------------------------------------------------------------------------------------- analysts' commands (lane A)
+
+QUERY_FORMATS = ["table", "csv", "json", "parquet"]
+
+
+def _write_frame(frame, fmt: str, output: Path | None) -> None:
+    """A polars frame as a terminal table, CSV, JSON (an array of row objects) or Parquet, to a file or stdout."""
+    import polars as pl
+
+    if fmt == "parquet":
+        if output is None:
+            raise click.UsageError("--format parquet needs --output FILE (Parquet is binary)")
+        frame.write_parquet(output)
+    elif fmt == "csv":
+        text = frame.write_csv()
+    elif fmt == "json":
+        text = frame.write_json()
+    else:
+        with pl.Config(
+            tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80, tbl_width_chars=10_000, tbl_hide_dataframe_shape=True
+        ):
+            text = f"{frame}\n{frame.height} rows"
+    if fmt != "parquet":
+        if output is None:
+            click.echo(text.rstrip("\n"))
+        else:
+            output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    if output is not None:
+        click.echo(f"{frame.height} rows -> {output}", err=True)
+
+
+@cli.command()
+@click.argument("sql")
+@click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), default="table", show_default=True)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of stdout (needed for parquet).",
+)
+def query(sql, fmt, output) -> None:
+    """Run one read-only SQL query on the published warehouse (TRADEFLOW_DB) and print or save the result.
+
+    Only select / with ... select / explain run: the file is opened read-only and statements that write
+    (COPY ... TO, ATTACH, CREATE ...) are refused. Every mart is in schema `marts` (`tradeflow marts`).
+
+    \b
+    Examples:
+      tradeflow query "select transit_code, period_start, index_vs_baseline, flag
+                       from marts.sanctions_rerouting_indicators
+                       where frequency = 'A' and product_scope = 'chpl' order by 1, 2"
+      tradeflow query "select * from marts.top_rerouted_products where year = 2022" --format csv -o top.csv
+      tradeflow query "select * from marts.russia_central_asia_trade" --format parquet -o rca.parquet
+    """
+    from tradeflow.api import query as run_query
+
+    _write_frame(run_query(sql), fmt, output)
+
+
+@cli.command("marts")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def marts_command(as_json) -> None:
+    """List the marts of the published warehouse: grain (one row per ...), row count, latest period, build.
+
+    \b
+    Examples:
+      tradeflow marts
+      tradeflow marts --json | jq '.[].name'
+    """
+    from tradeflow.api import marts_as_dicts
+
+    rows = marts_as_dicts()
+    if as_json:
+        click.echo(_json_dumps(rows))
+        return
+    if rows:
+        click.echo(f"version {rows[0]['version'] or '?'} built {rows[0]['built_at'] or '?'}")
+    width = max((len(r["name"]) for r in rows), default=4)
+    click.echo(f"{'mart':<{width}}  {'rows':>9}  {'latest':<10}  grain (one row per)")
+    for r in rows:
+        click.echo(f"{r['name']:<{width}}  {r['rows']:>9,}  {(r['latest_period'] or '-'):<10}  {r['grain']}")
 
 
 NEXT_STEPS = {
     "ConfigError": "check the source name or the configuration file (README.md, Configuration)",
     "NoRecording": "replay has no recording of that request: run live once with `--record DIR`, or fix the config",
     "LockHeld": "wait for the running refresh, or see `tradeflow status`",
-    "DbtFailed": "see the failing tests above; rerun one with `.venv/bin/dbt build --select <name>`",
+    "DbtFailed": "see the failing tests above; rerun one on a private copy, never the published file: "
+    "`cp -L $TRADEFLOW_DB /tmp/copy.duckdb && TRADEFLOW_DB=/tmp/copy.duckdb .venv/bin/dbt build --select <name>`",
+    "CorruptVersion": "run `tradeflow status` (it republishes the newest intact version) or `tradeflow refresh`",
+    "NoSpace": "free space on that disk, then run the refresh again",
     "RateLimited": "the API kept answering 429: wait, or lower the request rate / add an API key",
 }
 
 
+_CONSOLE: dict = {}
+
+
+class JsonLogFormatter:
+    """One JSON object per log line: time (UTC, ISO 8601), level, logger, message (and run_id when set)."""
+
+    def format(self, record) -> str:
+        import datetime as _dt
+        import json as _json
+
+        out = {
+            "time": _dt.datetime.fromtimestamp(record.created, _dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if getattr(record, "run_id", None):
+            out["run_id"] = record.run_id
+        if record.exc_info:
+            import logging
+
+            out["exception"] = logging.Formatter().formatException(record.exc_info)
+        return _json.dumps(out, ensure_ascii=False)
+
+
+def _setup_console_logging() -> None:
+    """Warnings and errors to stderr as they happen, secrets masked (tradeflow.logs)."""
+    _CONSOLE["handler"] = setup_console_logging()
+
+
+def _configure_console_logging(verbose: int, log_level: str | None, log_format: str) -> None:
+    """Apply -v / --log-level / --log-format to the stderr handler (the log file keeps its own format)."""
+    import logging
+
+    handler = _CONSOLE.get("handler")
+    if handler is None:
+        return
+    level = log_level.upper() if log_level else {0: "WARNING", 1: "INFO"}.get(verbose, "DEBUG")
+    handler.setLevel(level)
+    root = logging.getLogger()
+    if root.level > handler.level or root.level == logging.NOTSET:
+        root.setLevel(handler.level)
+    if log_format == "json":
+        handler.setFormatter(JsonLogFormatter())
+    _CONSOLE["json"] = log_format == "json"
+
+
+def _json_dumps(value) -> str:
+    import json as _json
+
+    return _json.dumps(value, indent=2, default=str)
+
+
 def main() -> None:
-    setup_console_logging()
+    _setup_console_logging()
     try:
         cli(standalone_mode=True)
     except TradeflowError as exc:
-        click.echo(f"error: {exc}", err=True)
-        hint = NEXT_STEPS.get(type(exc).__name__)
-        if hint:
-            click.echo(f"next: {hint}", err=True)
-        sys.exit(1)
+        if _CONSOLE.get("json"):
+            click.echo(
+                _json_dumps(
+                    {"error": str(exc), "kind": type(exc).__name__, "next": NEXT_STEPS.get(type(exc).__name__)}
+                ),
+                err=True,
+            )
+        else:
+            click.echo(f"error: {exc}", err=True)
+            hint = NEXT_STEPS.get(type(exc).__name__)
+            if hint:
+                click.echo(f"next: {hint}", err=True)
+        sys.exit(exit_codes.for_error(exc))

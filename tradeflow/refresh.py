@@ -20,10 +20,10 @@ import duckdb
 
 from extract import ledger
 from extract.config import Config
-from extract.errors import TradeflowError
+from extract.errors import LockHeld, TradeflowError
 from extract.pipeline import extract
 from extract.settings import log_dir
-from tradeflow import publish
+from tradeflow import exit_codes, publish, space
 from tradeflow.alerts import freshness
 from tradeflow.dbt import DbtFailed, run_dbt
 from tradeflow.logs import close_logging, setup_logging
@@ -43,16 +43,22 @@ class RefreshResult:
     full_refresh: bool = False
     recovered_stale_lock_from: int | None = None
     summary_path: str | None = None
+    pid: int = field(default_factory=os.getpid)
+    started_at: str = field(default_factory=lambda: ledger.utcnow().isoformat(timespec="seconds"))
+    ended_at: str | None = None
+    published: dict = field(default_factory=dict)  # what is published at the end: version, problem, repaired
+    build_path: str | None = None  # a failed build kept for its hint (removed by the next refresh)
     freshness: list[dict] = field(default_factory=list)  # per source: last new data against its cadence
 
     @property
     def exit_code(self) -> int:
-        return {"success": 0, "published_with_errors": 3}.get(self.status, 1)
+        """The command's exit code (tradeflow/exit_codes.py: 0 ok, 1 failed, 3 partial, 4 busy)."""
+        return exit_codes.for_refresh(self.status)
 
 
-# dbt's parse of the project, kept between refreshes: dbt re-parses only the files that changed (it
-# checks every file's hash), which saves ~4 s of each nightly build.
-PARSE_CACHE = "partial_parse.msgpack"
+# dbt's parse of the project, kept between refreshes (P.builds/partial_parse.msgpack): dbt re-parses
+# only the files that changed (it checks every file's hash), which saves ~4 s of each nightly build.
+PARSE_CACHE = publish.PARSE_CACHE
 
 
 def dbt_build_args(project_changed: bool) -> list[str]:
@@ -80,8 +86,9 @@ def refresh(
     progress: bool = False,
     sources: list[str] | None = None,
 ) -> RefreshResult:
-    """lock -> private copy -> extract -> (nothing new: keep the published version) -> dbt build ->
-    export + build record -> publish; every failure is reported and the last good version stays."""
+    """lock -> verify and repair what is published -> private copy (space checked) -> extract ->
+    (nothing new: keep the published version) -> dbt build -> export + build record -> publish; every
+    failure is reported, and what stays published is said as it is."""
     layout = publish.Layout(Path(published))
     run_id = ledger.Run(command=command).run_id
     handler = setup_logging(log_dir(), run_id)
@@ -89,6 +96,8 @@ def refresh(
     lock = publish.RefreshLock(layout.lock)
     try:
         take_lock(lock, result)
+        write_run_record(layout, result, status="running")
+        verify_published(layout, result)
         refuse_other_mode(layout, cfg)
         with timed(result, "copy"):
             build = prepare_private_copy(layout, run_id)
@@ -109,8 +118,14 @@ def refresh(
     except Exception as exc:  # noqa: BLE001 - every failure is reported, the last good version stays
         fail(layout, result, exc)
     finally:
+        result.ended_at = ledger.utcnow().isoformat(timespec="seconds")
+        if result.status != "refused":
+            result.published = result.published or publish.inspect(layout)
+        try:
+            write_run_record(layout, result)  # before the lock is released: never seen as killed
+        except OSError as exc:  # a full disk: the refresh's outcome is still printed and logged
+            log.error("the run record %s is not written: %s", result.summary_path, exc)
         lock.release()
-        write_run_record(layout, result)
         close_logging(handler)
     return result
 
@@ -132,8 +147,23 @@ def take_lock(lock: publish.RefreshLock, result: RefreshResult) -> None:
         log.warning("took over a stale refresh lock left by pid %s", lock.recovered_from)
 
 
+def verify_published(layout: publish.Layout, result: RefreshResult) -> None:
+    """Check the published version against its checksums; repair it from the kept versions."""
+    state = publish.repair(layout)
+    for line in state["repaired"]:
+        log.warning("before the build: %s", line)
+    if state["problem"] and not state["version"]:
+        log.error("nothing good is published: %s; this refresh builds from nothing", state["problem"])
+    result.published = state
+
+
 def prepare_private_copy(layout: publish.Layout, run_id: str) -> Path:
-    """The build file: a private copy of the published version, never opened by readers."""
+    """The build file: a private copy of the published version, never opened by readers; the disk
+    must have room for it, for dbt and for the export first (tradeflow/space.py)."""
+    for name in publish.clean_builds(layout):
+        log.info("removed %s, left by a killed or failed refresh", layout.builds / name)
+    version = publish.published_version(layout)
+    space.check(layout.builds, space.needed_bytes(layout.version_db(version) if version else None))
     build = publish.new_build(layout, run_id)
     log.info("building %s from %s", build, (publish.current(layout) or {}).get("version", "nothing"))
     return build
@@ -233,30 +263,42 @@ def keep_published(layout: publish.Layout, result: RefreshResult, run_id: str) -
 def dbt_build(layout: publish.Layout, build: Path, result: RefreshResult, project_changed: bool) -> None:
     """`dbt build` with every test on the build file, in a private target folder; new model code:
     incremental models are rebuilt from scratch once (--full-refresh)."""
-    target = layout.builds / f"{result.run_id}.target"
+    target = build.parent / "target"
     result.full_refresh = project_changed
     if project_changed:
         log.info("the dbt project changed since the published build: dbt build --full-refresh")
-    parse_cache = layout.builds / PARSE_CACHE
+    parse_cache = layout.parse_cache
     if parse_cache.exists():
         target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(parse_cache, target / PARSE_CACHE)
+        _copy_best_effort(parse_cache, target / PARSE_CACHE)
     try:
         run_dbt(dbt_build_args(project_changed), db_path=build, capture=True, target_path=target)
     except DbtFailed as exc:
         result.failing_tests = exc.failures
+        if exc.failures and not space.is_out_of_space(exc):
+            result.build_path = str(build)  # kept for the hint: rerun a failing test on this private copy
         raise
     finally:
         if (target / PARSE_CACHE).exists():
-            shutil.copyfile(target / PARSE_CACHE, parse_cache.with_suffix(".tmp"))
-            os.replace(parse_cache.with_suffix(".tmp"), parse_cache)
+            _copy_best_effort(target / PARSE_CACHE, parse_cache)
         shutil.rmtree(target, ignore_errors=True)
 
 
+def _copy_best_effort(src: Path, dst: Path) -> None:
+    """The parse cache only saves time: failing to copy it (a full disk) never fails a build."""
+    tmp = dst.with_name(dst.name + ".tmp")
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        log.warning("dbt's parse cache not kept (%s): the next build parses the whole project", exc)
+
+
 def publish_build(layout: publish.Layout, build: Path, result: RefreshResult, cfg: Config, keep: int) -> None:
-    """Export the marts to Parquet, record the build, then publish both as the new version."""
-    pq_dir = layout.parquet / result.run_id
-    publish.export_parquet(build, pq_dir)
+    """Export the marts to Parquet and record the build inside the build folder, then publish the
+    folder as the new version: checksums, verification and one switch of the `current` pointer."""
+    publish.export_parquet(build, build.parent / "parquet")
     publish.record_build(
         build,
         version=result.run_id,
@@ -268,12 +310,13 @@ def publish_build(layout: publish.Layout, build: Path, result: RefreshResult, cf
     )
     info = {
         "run_id": result.run_id,
-        "built_at": ledger.utcnow().isoformat(timespec="seconds"),
+        "built_at": ledger.utcnow().isoformat(timespec="microseconds"),
         "config": str(cfg.path),
         "mode": cfg.mode,  # a live refresh never starts from a replayed (demo) build, nor the reverse
     }
-    publish.publish(layout, build, result.run_id, info, pq_dir, keep=keep)
+    publish.publish(layout, result.run_id, info, keep=keep)
     result.version = result.run_id
+    result.published = publish.inspect(layout)
 
 
 def summarise(result: RefreshResult, run: ledger.Run | None) -> None:
@@ -291,58 +334,119 @@ def summarise(result: RefreshResult, run: ledger.Run | None) -> None:
 
 
 def fail(layout: publish.Layout, result: RefreshResult, exc: Exception) -> None:
+    """Report a failure as it is: out of space translated, what stays published said truthfully."""
+    if isinstance(exc, LockHeld):
+        result.status, result.reason = "refused", str(exc)
+        log.error("refresh refused: %s", exc)
+        return
     result.status = "failed"
+    if space.is_out_of_space(exc) and not isinstance(exc, space.NoSpace):
+        exc = space.NoSpace(
+            space.existing(layout.builds), space.needed_bytes(_published_db(layout)), space.free_bytes(layout.builds)
+        )
     text = str(exc).splitlines()[0] if str(exc) else ""
     result.reason = text if isinstance(exc, TradeflowError) else f"{type(exc).__name__}: {text}"
-    log.error("refresh failed, the last good warehouse stays published: %s", result.reason)
-    discard_build(layout, result.run_id)
-    if result.version is None:
-        shutil.rmtree(layout.parquet / result.run_id, ignore_errors=True)
+    if result.build_path is None:
+        discard_build(layout, result.run_id)
+    before = result.published
+    result.published = publish.inspect(layout)
+    if not result.published["version"] and before.get("problem"):
+        result.published["problem"] = before["problem"]  # why nothing is published (found before the build)
+    log.error("refresh failed, %s: %s", stays_published(result.published), result.reason)
+
+
+def _published_db(layout: publish.Layout) -> Path | None:
+    version = publish.published_version(layout)
+    return layout.version_db(version) if version else None
+
+
+def stays_published(state: dict) -> str:
+    """What a failed refresh leaves for readers, in words that are true."""
+    if state.get("version") and not state.get("problem"):
+        return f"the last good warehouse stays published (version {state['version']})"
+    if state.get("version"):
+        return f"the published version {state['version']} is damaged ({state['problem']})"
+    problem = state.get("problem") or ""
+    return "nothing is published" + (f" ({problem.removeprefix('nothing is published: ')})" if problem else "")
 
 
 def discard_build(layout: publish.Layout, run_id: str) -> None:
-    for stale in layout.builds.glob(f"{run_id}.duckdb*") if layout.builds.exists() else []:
-        stale.unlink()
+    shutil.rmtree(layout.build_dir(run_id), ignore_errors=True)
 
 
-def runs_dir(layout: publish.Layout) -> Path:
-    return layout.published.with_name(layout.published.name + ".runs")
-
-
-def write_run_record(layout: publish.Layout, result: RefreshResult) -> None:
-    folder = runs_dir(layout)
-    folder.mkdir(parents=True, exist_ok=True)
-    result.summary_path = str(folder / f"{result.run_id}.json")
-    Path(result.summary_path).write_text(json.dumps(result.__dict__, indent=2, default=str) + "\n")
+def write_run_record(layout: publish.Layout, result: RefreshResult, status: str | None = None) -> None:
+    """P.runs/<run_id>.json: written when the refresh starts (status running) and when it ends; a
+    record still `running` whose process is gone is a killed refresh (see `status`)."""
+    layout.runs.mkdir(parents=True, exist_ok=True)
+    result.summary_path = str(layout.runs / f"{result.run_id}.json")
+    record = {**result.__dict__, "status": status or result.status}
+    tmp = Path(result.summary_path + ".tmp")
+    tmp.write_text(json.dumps(record, indent=2, default=str) + "\n")
+    os.replace(tmp, result.summary_path)
 
 
 def status(published: Path, recent: int = 5, cfg: Config | None = None) -> dict:
-    """What `tradeflow status` shows: the published version, recent refreshes, per source the
-    partitions done and remaining and the nights left at its budget, freshness, errors."""
+    """What `tradeflow status` shows: the published version (verified, repaired from the kept
+    versions when no refresh is running), recent refreshes (killed ones too), per source the
+    partitions done and left and the nights left at its budget, freshness against its cadence, errors."""
     layout = publish.Layout(Path(published))
-    refreshes = []
-    if runs_dir(layout).exists():
-        for p in sorted(runs_dir(layout).glob("*.json"))[-recent:]:
-            r = json.loads(p.read_text())
-            refreshes.append({k: r.get(k) for k in ("run_id", "status", "reason", "version", "steps")})
+    lock = publish.RefreshLock(layout.lock)
+    try:
+        lock.acquire()
+    except LockHeld:
+        state = publish.inspect(layout)  # a refresh is running: look, do not touch
+        running_pid = lock.owner()
+    else:
+        try:
+            state = publish.repair(layout)
+        finally:
+            lock.release()
+        running_pid = None
     out: dict = {
         "published": str(layout.published),
-        "version": publish.current(layout),
-        "refreshes": refreshes,
+        "version": publish.current(layout) if state["version"] and not _damaged(state) else None,
+        "problem": state["problem"] or (publish.inspect(layout)["problem"] if not state["version"] else None),
+        "repaired": state["repaired"],
+        "refreshes": recent_refreshes(layout, recent, running_pid),
         "sources": [],
         "freshness": [],
         "partitions_in_error": [],
         "versions_kept": [h["version"] for h in publish.history(layout)],
     }
-    if layout.published.exists():
-        with duckdb.connect(str(layout.published), read_only=True) as con:
-            out["sources"] = ledger.source_freshness(con)
-            out["partitions_in_error"] = ledger.partitions_in_error(con)
-            budgets = ledger.latest_budgets(con)
-        for s in out["sources"]:
-            s.update(backlog(budgets.get(s["source"])))
-        cadences = {n: cfg.sources[n].cadence_days for n in cfg.sources} if cfg else {}
-        out["freshness"] = freshness(out["sources"], cadences, ledger.utcnow())
+    if out["version"]:
+        try:
+            with duckdb.connect(str(layout.published), read_only=True) as con:
+                out["sources"] = ledger.source_freshness(con)
+                out["partitions_in_error"] = ledger.partitions_in_error(con)
+                budgets = ledger.latest_budgets(con)
+            for s in out["sources"]:
+                s.update(backlog(budgets.get(s["source"])))
+            cadences = {n: cfg.sources[n].cadence_days for n in cfg.sources} if cfg else {}
+            out["freshness"] = freshness(out["sources"], cadences, ledger.utcnow())
+        except duckdb.Error as exc:
+            out["problem"] = f"{layout.published} does not open: {str(exc).splitlines()[0]}"
+    return out
+
+
+def _damaged(state: dict) -> bool:
+    """The pointer names a version that is still damaged (status while a refresh runs; nothing repaired)."""
+    return bool(state["problem"] and not state["repaired"])
+
+
+def recent_refreshes(layout: publish.Layout, recent: int, running_pid: int | None) -> list[dict]:
+    out = []
+    if not layout.runs.exists():
+        return out
+    for p in sorted(layout.runs.glob("*.json"))[-recent:]:
+        try:
+            r = json.loads(p.read_text())
+        except json.JSONDecodeError:
+            continue
+        item = {k: r.get(k) for k in ("run_id", "status", "reason", "version", "steps", "started_at", "ended_at")}
+        if item["status"] == "running" and r.get("pid") != running_pid:
+            item["status"] = "killed"
+            item["reason"] = f"killed or crashed: started {r.get('started_at')}, never ended (pid {r.get('pid')})"
+        out.append(item)
     return out
 
 

@@ -7,9 +7,8 @@ from datetime import timedelta
 import duckdb
 
 from extract import ledger
-from extract.config import load_config
-from tests.helpers import toml_dump
-from tradeflow.refresh import backlog, status
+from tradeflow.alerts import freshness
+from tradeflow.refresh import backlog
 
 
 def test_backlog_and_nights_left():
@@ -25,7 +24,7 @@ def test_backlog_and_nights_left():
     assert backlog({**row, "calls_left": 0, "partitions_left": 0})["nights_left"] == 0
 
 
-def test_status_shows_done_left_nights_and_freshness(tmp_path):
+def test_the_ledger_gives_done_left_nights_and_freshness(tmp_path):
     db = tmp_path / "tradeflow.duckdb"
     now = ledger.utcnow()
     with duckdb.connect(str(db)) as con:
@@ -44,16 +43,12 @@ def test_status_shows_done_left_nights_and_freshness(tmp_path):
                 run_id="r1",
             )
         ledger.record_budget(con, "r1", "comtrade", 500, 498, 89, 801, "daily budget of 500 calls reached", 1)
-    cfg_path = tmp_path / "c.toml"
-    cfg_path.write_text(
-        toml_dump({"sources": {"imf": {"countries": ["KAZ"], "years": [2020, 2021], "cadence_days": 30}}})
-    )
-    info = status(db, cfg=load_config(cfg_path))
-    sources = {s["source"]: s for s in info["sources"]}
-    assert sources["comtrade"]["partitions"] == 2
-    assert sources["comtrade"]["partitions_left"] == 89 and sources["comtrade"]["nights_left"] == 2
-    assert sources["imf"]["partitions_left"] is None  # no budget: nothing is held back
-    fresh = {f["source"]: f for f in info["freshness"]}
+        budgets = ledger.latest_budgets(con)
+        rows = ledger.source_freshness(con)
+    assert [r["partitions"] for r in rows] == [2, 1]
+    assert backlog(budgets["comtrade"])["partitions_left"] == 89 and backlog(budgets["comtrade"])["nights_left"] == 2
+    assert backlog(budgets.get("imf"))["partitions_left"] is None  # no budget: nothing is held back
+    fresh = {f["source"]: f for f in freshness(rows, {"imf": 30}, now)}
     assert fresh["comtrade"]["status"] == "fresh" and fresh["comtrade"]["cadence_days"] == 45
     assert (
         fresh["imf"]["status"] == "stale"

@@ -1,11 +1,9 @@
 {#-
     One row per reporter, partner, product, product level, period, frequency, flow and source.
-    Incremental by partition: a run deletes and re-inserts only the rows of the raw partitions loaded
-    since the last build (ops.partitions.fetched_at), so a nightly run costs what changed;
-    `dbt build --full-refresh` gives the same rows.
+    Incremental by partition: a run deletes and re-inserts only the rows of the raw partitions new or
+    re-fetched since the last build (int_changed_partitions, from the ledger through stg_ops__partitions),
+    so a nightly run costs what changed; `dbt build --full-refresh` gives the same rows.
 -#}
-{#- int_changed_periods reads the rows this build replaces: it must run before the delete below. -#}
--- depends_on: {{ ref('int_changed_periods') }}
 -- depends_on: {{ ref('int_changed_partitions') }}
 {{
     config(

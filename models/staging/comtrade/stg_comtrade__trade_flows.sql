@@ -2,7 +2,7 @@
 with
 
 goods as (
-    select * from {{ source('comtrade', 'comtrade__goods') }}
+    select * from {{ source('comtrade', 'goods') }}
 ),
 
 areas as (

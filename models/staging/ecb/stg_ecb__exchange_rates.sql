@@ -17,8 +17,8 @@ renamed as (
         title as series_title,
         obs_status,
         obs_conf as obs_confidentiality,
-        _partition_key as partition_key,
-        _source_updated_at as source_change_stamp,
+        _partition_key,
+        _source_updated_at,
         year,
         month,
         rate_usd_per_eur as usd_per_eur,
@@ -26,7 +26,7 @@ renamed as (
             when 'A' then make_date(year, 1, 1)
             when 'M' then make_date(year, month, 1)
         end as period_start,
-        _loaded_at as loaded_at
+        _loaded_at
     from source_rates
 )
 

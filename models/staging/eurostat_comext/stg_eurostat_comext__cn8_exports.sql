@@ -2,7 +2,7 @@
 with
 
 cn8_exports as (
-    select * from {{ source('eurostat_comext', 'eurostat_comext__cn8_exports') }}
+    select * from {{ source('eurostat_comext', 'cn8_exports') }}
 ),
 
 geo as (

@@ -2,7 +2,7 @@
 with
 
 hs6_exports as (
-    select * from {{ source('eurostat_comext', 'eurostat_comext__hs6_exports_eu27') }}
+    select * from {{ source('eurostat_comext', 'hs6_exports_eu27') }}
 ),
 
 geo as (

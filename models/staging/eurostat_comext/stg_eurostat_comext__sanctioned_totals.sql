@@ -2,7 +2,7 @@
 with
 
 sanctioned as (
-    select * from {{ source('eurostat_comext', 'eurostat_comext__sanctioned_total') }}
+    select * from {{ source('eurostat_comext', 'sanctioned_total') }}
 ),
 
 geo as (

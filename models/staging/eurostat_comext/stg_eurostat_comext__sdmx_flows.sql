@@ -2,7 +2,7 @@
 with
 
 sdmx as (
-    select * from {{ source('eurostat_comext', 'eurostat_comext__sdmx') }}
+    select * from {{ source('eurostat_comext', 'sdmx') }}
 ),
 
 geo as (

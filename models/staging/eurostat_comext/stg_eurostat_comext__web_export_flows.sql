@@ -4,7 +4,7 @@
 with
 
 web_export as (
-    select * from {{ source('eurostat_comext', 'eurostat_comext__web_export') }}
+    select * from {{ source('eurostat_comext', 'web_export') }}
 ),
 
 renamed as (

@@ -3,7 +3,7 @@
 with
 
 imts as (
-    select * from {{ source('imf', 'imf__imts') }}
+    select * from {{ source('imf', 'imts') }}
 ),
 
 countries as (

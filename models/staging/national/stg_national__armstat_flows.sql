@@ -5,7 +5,7 @@
 with
 
 armstat as (
-    select * from {{ source('national', 'national__armstat') }}
+    select * from {{ source('national', 'armstat') }}
 ),
 
 renamed as (

@@ -3,7 +3,7 @@
 with
 
 kg_nsc as (
-    select * from {{ source('national', 'national__kg_nsc') }}
+    select * from {{ source('national', 'kg_nsc') }}
 ),
 
 renamed as (

@@ -3,7 +3,7 @@
 with
 
 uzstat as (
-    select * from {{ source('national', 'national__uzstat') }}
+    select * from {{ source('national', 'uzstat') }}
 ),
 
 countries as (

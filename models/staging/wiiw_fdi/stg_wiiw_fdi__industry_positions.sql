@@ -32,12 +32,12 @@ renamed as (
         footnotes,
         sources as source_institution,
         file_name,
-        _partition_key as partition_key,
-        _source_updated_at as source_change_stamp,
+        _partition_key,
+        _source_updated_at,
         year,
         value,
         nace_code is null as is_total,
-        _loaded_at as loaded_at
+        _loaded_at
     from source_rows
 ),
 
@@ -58,14 +58,14 @@ pivoted as (
         max(case when unit = 'EUR m' then footnotes end) as footnotes,
         max(case when unit = 'EUR m' then source_institution end) as source_institution,
         file_name,
-        partition_key,
-        source_change_stamp,
+        _partition_key,
+        _source_updated_at,
         year,
         max(case when unit = 'EUR m' then value end) as value_eur_m,
         max(case when unit = 'in % of total' then value end) as share_of_host_total_pct,
         max(case when unit = 'in % of total manufacturing' then value end) as share_of_manufacturing_pct,
         is_total,
-        max(loaded_at) as loaded_at
+        max(_loaded_at) as _loaded_at
     from renamed
     group by
         host_code_source,
@@ -80,8 +80,8 @@ pivoted as (
         industry_name,
         host_name,
         file_name,
-        partition_key,
-        source_change_stamp,
+        _partition_key,
+        _source_updated_at,
         year,
         is_total
 ),
@@ -103,8 +103,8 @@ coded as (
         pivoted.footnotes,
         pivoted.source_institution,
         pivoted.file_name,
-        pivoted.partition_key,
-        pivoted.source_change_stamp,
+        pivoted._partition_key,
+        pivoted._source_updated_at,
         'A' as frequency,
         pivoted.year,
         pivoted.value_eur_m * 1000000 as value_eur,
@@ -112,7 +112,7 @@ coded as (
         pivoted.share_of_manufacturing_pct,
         pivoted.is_total,
         make_date(pivoted.year, 1, 1) as period_start,
-        pivoted.loaded_at
+        pivoted._loaded_at
     from pivoted
     left join countries as host_countries
         on pivoted.host_code_source = host_countries.iso2

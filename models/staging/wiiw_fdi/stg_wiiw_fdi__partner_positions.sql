@@ -39,11 +39,11 @@ renamed as (
         footnotes,
         sources as source_institution,
         file_name,
-        _partition_key as partition_key,
-        _source_updated_at as source_change_stamp,
+        _partition_key,
+        _source_updated_at,
         year,
         value,
-        _loaded_at as loaded_at
+        _loaded_at
     from source_rows
 ),
 
@@ -59,12 +59,12 @@ pivoted as (
         max(case when unit = 'EUR m' then footnotes end) as footnotes,
         max(case when unit = 'EUR m' then source_institution end) as source_institution,
         file_name,
-        partition_key,
-        source_change_stamp,
+        _partition_key,
+        _source_updated_at,
         year,
         max(case when unit = 'EUR m' then value end) as value_eur_m,
         max(case when unit = 'in % of total' then value end) as share_of_host_total_pct,
-        max(loaded_at) as loaded_at
+        max(_loaded_at) as _loaded_at
     from renamed
     group by
         host_code_source,
@@ -74,8 +74,8 @@ pivoted as (
         host_name,
         partner_name,
         file_name,
-        partition_key,
-        source_change_stamp,
+        _partition_key,
+        _source_updated_at,
         year
 ),
 
@@ -92,14 +92,14 @@ coded as (
         pivoted.footnotes,
         pivoted.source_institution,
         pivoted.file_name,
-        pivoted.partition_key,
-        pivoted.source_change_stamp,
+        pivoted._partition_key,
+        pivoted._source_updated_at,
         'A' as frequency,
         pivoted.year,
         pivoted.value_eur_m,
         pivoted.share_of_host_total_pct,
         partner_countries.iso3 is null as is_partner_aggregate,
-        pivoted.loaded_at
+        pivoted._loaded_at
     from pivoted
     left join countries as host_countries
         on pivoted.host_code_source = host_countries.iso2
@@ -122,15 +122,15 @@ converted as (
         footnotes,
         source_institution,
         file_name,
-        partition_key,
-        source_change_stamp,
+        _partition_key,
+        _source_updated_at,
         frequency,
         year,
         value_eur_m * 1000000 as value_eur,
         share_of_host_total_pct,
         is_partner_aggregate,
         make_date(year, 1, 1) as period_start,
-        loaded_at
+        _loaded_at
     from coded
 )
 

@@ -19,13 +19,13 @@ renamed as (
         date as period_source,
         unit as unit_source,
         obs_status,
-        _partition_key as partition_key,
-        _source_updated_at as source_change_stamp,
+        _partition_key,
+        _source_updated_at,
         year,
         value,
         decimal as decimal_places,
         cast(source_last_updated as date) as source_last_updated_on,
-        _loaded_at as loaded_at
+        _loaded_at
     from source_values
 ),
 
@@ -53,14 +53,14 @@ coded as (
         renamed.period_source,
         renamed.unit_source,
         renamed.obs_status,
-        renamed.partition_key,
-        renamed.source_change_stamp,
+        renamed._partition_key,
+        renamed._source_updated_at,
         renamed.year,
         renamed.value,
         renamed.decimal_places,
         countries.iso3 is null as is_aggregate,
         renamed.source_last_updated_on,
-        renamed.loaded_at
+        renamed._loaded_at
     from renamed
     left join countries
         on renamed.country_code_source = countries.iso3
@@ -79,8 +79,8 @@ dated as (
         period_source,
         unit_source,
         obs_status,
-        partition_key,
-        source_change_stamp,
+        _partition_key,
+        _source_updated_at,
         year,
         value,
         decimal_places,
@@ -91,7 +91,7 @@ dated as (
             when 'M' then make_date(year, cast(substr(period_source, 6, 2) as integer), 1)
         end as period_start,
         source_last_updated_on,
-        loaded_at
+        _loaded_at
     from coded
 )
 

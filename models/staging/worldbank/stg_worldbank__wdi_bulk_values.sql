@@ -16,12 +16,12 @@ renamed as (
         indicator_name,
         country_name,
         file_name,
-        _partition_key as partition_key,
-        _source_updated_at as source_change_stamp,
+        _partition_key,
+        _source_updated_at,
         year,
         value,
         cast(source_last_updated as date) as source_last_updated_on,
-        _loaded_at as loaded_at
+        _loaded_at
     from source_values
 ),
 
@@ -42,14 +42,14 @@ coded as (
         end as value_unit,
         'A' as frequency,
         renamed.file_name,
-        renamed.partition_key,
-        renamed.source_change_stamp,
+        renamed._partition_key,
+        renamed._source_updated_at,
         renamed.year,
         renamed.value,
         countries.iso3 is null as is_aggregate,
         make_date(renamed.year, 1, 1) as period_start,
         renamed.source_last_updated_on,
-        renamed.loaded_at
+        renamed._loaded_at
     from renamed
     left join countries
         on renamed.country_code_source = countries.iso3

@@ -1,0 +1,120 @@
+{#-
+    One row per transit_code (seed group transit_candidates), HS2022 product_code and year: EU27 exports
+    of the product to the country that year (the months with data), and its baseline, the mean over the
+    baseline years (vars baseline_start_year..baseline_end_year) of the same months (January to the last
+    month with data that year, so a year with eleven months is compared with eleven months); a baseline
+    year without the product counts as zero there. baseline_eur is null when no baseline year has the
+    product. top_rerouted_products ranks these.
+-#}
+with
+
+hs6 as (
+    select * from {{ ref('int_trade_flows_hs2022') }}
+    where reporter_code = 'EU27' and flow = 'export' and frequency = 'M'
+),
+
+transit as (
+    select iso3 as transit_code
+    from {{ ref('country_groups') }}
+    where group_code = 'transit_candidates'
+),
+
+monthly as (
+    select
+        hs6.partner_code as transit_code,
+        hs6.product_code_hs2022 as product_code,
+        year(hs6.period_start) as year,
+        month(hs6.period_start) as month,
+        {{ exact_sum('hs6.value_eur') }} as value_eur
+    from hs6
+    inner join transit
+        on hs6.partner_code = transit.transit_code
+    group by 1, 2, 3, 4
+),
+
+-- the months each transit country's data cover in a year (the same for all its products)
+coverage as (
+    select
+        transit_code,
+        year,
+        count(distinct month) as months_covered,
+        max(month) as last_month
+    from monthly
+    group by transit_code, year
+),
+
+yearly as (
+    select
+        monthly.transit_code,
+        monthly.product_code,
+        monthly.year,
+        coverage.months_covered,
+        coverage.last_month,
+        {{ exact_sum('monthly.value_eur') }} as eu_exports_eur
+    from monthly
+    inner join coverage
+        on monthly.transit_code = coverage.transit_code and monthly.year = coverage.year
+    group by 1, 2, 3, 4, 5
+),
+
+baseline_by_year as (
+    select
+        current_year.transit_code,
+        current_year.product_code,
+        current_year.year,
+        monthly.year as baseline_year,
+        {{ exact_sum('monthly.value_eur') }} as ytd_value_eur
+    from yearly as current_year
+    inner join monthly
+        on
+            current_year.transit_code = monthly.transit_code
+            and current_year.product_code = monthly.product_code
+            and current_year.last_month >= monthly.month
+            and monthly.year between {{ var('baseline_start_year') }} and {{ var('baseline_end_year') }}
+    group by 1, 2, 3, 4
+),
+
+available_baseline_years as (
+    select
+        transit_code,
+        min(year) as first_year,
+        max(year) as last_year,
+        count(*) as n_years
+    from coverage
+    where year between {{ var('baseline_start_year') }} and {{ var('baseline_end_year') }}
+    group by transit_code
+),
+
+baselines as (
+    select
+        baseline_by_year.transit_code,
+        baseline_by_year.product_code,
+        baseline_by_year.year,
+        -- a year without the product counts as zero: the mean is over every baseline year with data
+        {{ exact_sum('baseline_by_year.ytd_value_eur') }} / max(available_baseline_years.n_years) as baseline_eur
+    from baseline_by_year
+    inner join available_baseline_years
+        on baseline_by_year.transit_code = available_baseline_years.transit_code
+    group by 1, 2, 3
+),
+
+product_years as (
+    select
+        yearly.transit_code,
+        yearly.product_code,
+        yearly.year,
+        available_baseline_years.first_year || '-' || available_baseline_years.last_year as baseline_years,
+        yearly.eu_exports_eur,
+        baselines.baseline_eur,
+        yearly.months_covered
+    from yearly
+    inner join available_baseline_years
+        on yearly.transit_code = available_baseline_years.transit_code
+    left join baselines
+        on
+            yearly.transit_code = baselines.transit_code
+            and yearly.product_code = baselines.product_code
+            and yearly.year = baselines.year
+)
+
+select * from product_years
