@@ -11,6 +11,8 @@ import click
 
 from extract.config import describe, load_config
 from extract.errors import TradeflowError
+from extract.pipeline import extract as run_extract
+from extract.pipeline import write_summary
 from extract.settings import PROJECT_DIR, demo_landing_dir, demo_warehouse_path, warehouse_path
 from tradeflow import exit_codes
 from tradeflow import seeds as seeds_mod
@@ -147,11 +149,11 @@ def _report_failures(result) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout (for orchestrators).")
 def extract(sources, config_path, replay, record_to, summary_path, accept_shrink, as_json) -> None:
-    """Pull SOURCES (or `all`): only new or changed partitions, into a private copy of the warehouse.
+    """Pull SOURCES (or `all`): only new or changed partitions, into the raw store `<db>.raw.duckdb`.
 
-    Never writes the published version: what it loads reaches readers only through a tested dbt build
-    and the atomic publish (the refresh's own steps, limited to SOURCES). Each failure's reason is
-    printed. Exit status as `tradeflow refresh`.
+    Never writes the published version: the raw store starts as a copy of it and is never published;
+    readers get new data only through `tradeflow refresh` (a tested build and the atomic publish), which
+    fetches what changed itself. Each failure's reason is printed. Exit status: docs/cli.md.
 
     \b
     Examples:
@@ -165,15 +167,49 @@ def extract(sources, config_path, replay, record_to, summary_path, accept_shrink
     if record_to:
         cfg.mode, cfg.record_to = "live", record_to
     cfg.accept_shrink = frozenset(accept_shrink)
-    names = None if list(sources) == ["all"] else list(sources)
-    for name in names or []:
+    names = list(sources)
+    for name in names if names != ["all"] else []:
         if name not in cfg.sources:
             raise TradeflowError(f"{config_path}: no [sources.{name}] section; configured: {', '.join(cfg.sources)}")
-    result = _run_refresh(cfg, "extract", warehouse_path(), sources=names, as_json=as_json)
+    store = raw_store(warehouse_path())
+    run = run_extract(cfg, names, store, progress=not as_json)
+    code = exit_codes.for_extract(
+        run.partitions_failed or len(run.errors), run.partitions_loaded, run.partitions_skipped
+    )
+    if as_json:
+        click.echo(_json_dumps({**run.summary(), "raw_store": str(store), "exit_code": code}))
+    else:
+        _report_run(run, store)
     if summary_path:
-        summary_path.parent.mkdir(parents=True, exist_ok=True)
-        summary_path.write_text(json.dumps(result.extract, indent=2, default=str) + "\n")
-    raise SystemExit(_exit_code(result, config_path))
+        write_summary(run, summary_path)
+    raise SystemExit(code)
+
+
+def raw_store(published: Path) -> Path:
+    """`tradeflow extract`'s own file next to the published one (`<db>.raw.duckdb`): it starts as a copy of
+    the published version and is never published; the published file is never written by extract."""
+    import shutil
+
+    store = published.with_name(published.name + ".raw.duckdb")
+    if published.exists() and not store.exists():
+        store.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(published, store)
+    return store
+
+
+def _report_run(run, store: Path) -> None:
+    click.echo(
+        f"run {run.run_id}: {run.status}; partitions planned {run.partitions_planned}, "
+        f"loaded {run.partitions_loaded}, skipped {run.partitions_skipped}, failed {run.partitions_failed}; "
+        f"rows {run.rows_loaded}; requests {run.requests_made} ({run.metadata_requests} metadata) -> {store}"
+    )
+    for name, outcome in run.outcomes.items():
+        if outcome.startswith("failed"):
+            click.echo(f"  {name}: {outcome}", err=True)
+    for err in run.errors[:20]:
+        click.echo(f"  error: {err}", err=True)
+    for name, why in run.stopped.items():
+        click.echo(f"  {name} stopped for this run (resumes next run): {why}", err=True)
 
 
 def _exit_code(result, config_path: Path) -> int:
