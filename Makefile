@@ -12,12 +12,12 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
 
-.PHONY: help setup demo run test lint docs clean seeds report bench
+.PHONY: help setup demo run plan test lint docs clean seeds report bench
 
 help: ## List the targets
 	@echo "tradeflow: trade-flow data warehouse (Russia, Central Asia, EU, sanctions re-routing)"
 	@echo
-	@echo "Quickstart:  make demo   (build the warehouse on the bundled data, no network)"
+	@echo "Quickstart:  make demo   (build the demo warehouse on the bundled data, no network)"
 	@echo "             make test   (run every test, offline)"
 	@echo
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -30,15 +30,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-demo: setup ## Build the warehouse from the bundled snapshot (offline) into warehouse/tradeflow.duckdb, then the report
-	$(BIN)/tradeflow demo
-	$(BIN)/tradeflow report
+DEMO_DB ?= $(CURDIR)/warehouse/demo/tradeflow.duckdb
+CONFIG ?= config/tradeflow.toml
+
+demo: setup ## Build the demo's own warehouse from the bundled snapshot (offline): warehouse/demo/tradeflow.duckdb, then its report
+	TRADEFLOW_DEMO_DB=$(DEMO_DB) $(BIN)/tradeflow demo
+	TRADEFLOW_DB=$(DEMO_DB) $(BIN)/tradeflow report
 
 report: setup ## Write the HTML report of the marts (reports/index.html; opens offline in a browser)
 	$(BIN)/tradeflow report
 
-run: setup ## Nightly refresh against the live sources (needs network; API keys from the environment)
-	$(BIN)/tradeflow refresh
+run: setup ## Nightly refresh of the live warehouse (warehouse/tradeflow.duckdb) from the live sources, CONFIG=config/tradeflow.toml
+	$(BIN)/tradeflow refresh --config $(CONFIG)
 
 test: setup ## Run every test offline, about 25 min on 2 cores (pytest: Python tests, dbt builds, Chromium)
 	@echo "make test: the whole suite takes about 25 minutes on a 2-core machine (README, Tests); prints its time at the end"
@@ -59,6 +62,9 @@ seeds: setup ## Regenerate seeds/*.csv from the reference files in data/referenc
 bench: setup ## Benchmarks, not part of make test (BENCH_SCALES=1m,10m[,50m] BENCH_DIR=/tmp/tradeflow-bench)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	nice -n 10 $(BIN)/python -m bench --scales $${BENCH_SCALES:-1m,10m} --work-dir $${BENCH_DIR:-/tmp/tradeflow-bench}
+
+plan: setup ## What the live refresh will cost (requests, rows, nights on the Comtrade quota), offline
+	$(BIN)/tradeflow plan --config $(CONFIG) --offline
 
 clean: ## Remove the venv, the warehouse, landing files and dbt artefacts
 	rm -rf $(VENV) warehouse landing target logs reports dbt_packages .pytest_cache .ruff_cache

@@ -49,6 +49,17 @@ create table if not exists ops.runs (
     error varchar,
     summary varchar
 );
+create table if not exists ops.source_budgets (
+    run_id varchar not null,
+    source varchar not null,
+    recorded_at timestamp not null,
+    budget integer,
+    spent integer,
+    partitions_left integer,
+    calls_left integer,
+    stopped varchar,
+    metadata_calls integer
+);
 create table if not exists ops.partition_errors (
     run_id varchar not null,
     source varchar not null,
@@ -92,6 +103,9 @@ class Run:
     metadata_requests: int = 0
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    stopped: dict[str, str] = field(default_factory=dict)  # source -> why it stopped early (budget, quota)
+    # source -> "ok" (reached: loaded, unchanged or stopped on its budget) or "failed: <first reason>"
+    outcomes: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> dict:
         d = asdict(self)
@@ -299,3 +313,35 @@ def partitions_in_error(con) -> list[dict]:
                where run_id = (select max(run_id) from ops.runs) order by source, partition_key"""
         ).fetchall()
     ]
+
+
+def record_budget(
+    con,
+    run_id: str,
+    source: str,
+    budget: int | None,
+    spent: int,
+    partitions_left: int | None,
+    calls_left: int | None,
+    stopped: str | None,
+    metadata_calls: int | None = None,
+) -> None:
+    """What a source spent of its daily budget in a run, and what it left for the next runs."""
+    ensure(con)
+    con.execute(
+        "insert into ops.source_budgets values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, source, utcnow(), budget, spent, partitions_left, calls_left, stopped, metadata_calls],
+    )
+
+
+def latest_budgets(con) -> dict[str, dict]:
+    """Per source, the last recorded budget row."""
+    if not _has_table(con, "source_budgets"):
+        return {}
+    rows = con.execute(
+        """select source, run_id, budget, spent, partitions_left, calls_left, stopped, metadata_calls
+           from ops.source_budgets
+           qualify row_number() over (partition by source order by recorded_at desc) = 1"""
+    ).fetchall()
+    keys = ("source", "run_id", "budget", "spent", "partitions_left", "calls_left", "stopped", "metadata_calls")
+    return {r[0]: dict(zip(keys, r, strict=True)) for r in rows}

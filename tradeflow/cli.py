@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from extract.config import describe, load_config
 from extract.errors import TradeflowError
 from extract.pipeline import extract as run_extract
 from extract.pipeline import write_summary
-from extract.settings import PROJECT_DIR, warehouse_path
+from extract.settings import PROJECT_DIR, demo_landing_dir, demo_warehouse_path, warehouse_path
 from tradeflow import exit_codes
 from tradeflow import seeds as seeds_mod
 from tradeflow.dbt import run_dbt
@@ -106,13 +107,18 @@ def config_check(config_path) -> None:
         click.echo(line)
 
 
-def _report_run(run) -> None:
-    click.echo(
-        f"run {run.run_id}: {run.status}; partitions planned {run.partitions_planned}, "
-        f"loaded {run.partitions_loaded}, skipped {run.partitions_skipped}, failed {run.partitions_failed}; "
-        f"rows {run.rows_loaded}; requests {run.requests_made} ({run.metadata_requests} metadata)"
-    )
-    # warnings and errors were already logged to stderr as they happened
+def _report_failures(result) -> None:
+    """Every failure's reason on the console (source, URL or file, what was wrong)."""
+    e = result.extract or {}
+    for name, outcome in (e.get("outcomes") or {}).items():
+        if outcome.startswith("failed"):
+            click.echo(f"  {name}: {outcome}", err=True)
+    for err in (e.get("errors") or [])[:20]:
+        click.echo(f"  error: {err}", err=True)
+    if len(e.get("errors") or []) > 20:
+        click.echo(f"  ... {len(e['errors']) - 20} more in {result.summary_path}", err=True)
+    for name, why in (e.get("stopped") or {}).items():
+        click.echo(f"  {name} stopped for this run (resumes next run): {why}", err=True)
 
 
 @cli.command()
@@ -140,7 +146,11 @@ def _report_run(run) -> None:
 @accept_shrink_option
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON on stdout (for orchestrators).")
 def extract(sources, config_path, replay, record_to, summary_path, accept_shrink, as_json) -> None:
-    """Pull SOURCES (or `all`) into the warehouse's raw schema: only new or changed partitions.
+    """Pull SOURCES (or `all`): only new or changed partitions, into the raw store `<db>.raw.duckdb`.
+
+    Never writes the published version: the raw store starts as a copy of it and is never published;
+    readers get new data only through `tradeflow refresh` (a tested build and the atomic publish), which
+    fetches what changed itself. Each failure's reason is printed. Exit status: docs/cli.md.
 
     \b
     Examples:
@@ -149,31 +159,71 @@ def extract(sources, config_path, replay, record_to, summary_path, accept_shrink
       tradeflow extract worldbank --record recordings/wb   # live, and record the responses
     """
     cfg = load_config(config_path)
-    cfg.accept_shrink = frozenset(accept_shrink)
     if replay:
         cfg.mode, cfg.cassettes = "replay", list(replay)
     if record_to:
         cfg.mode, cfg.record_to = "live", record_to
-    run = run_extract(cfg, list(sources), warehouse_path(), progress=not as_json)
+    cfg.accept_shrink = frozenset(accept_shrink)
+    names = list(sources)
+    for name in names if names != ["all"] else []:
+        if name not in cfg.sources:
+            raise TradeflowError(f"{config_path}: no [sources.{name}] section; configured: {', '.join(cfg.sources)}")
+    store = raw_store(warehouse_path())
+    run = run_extract(cfg, names, store, progress=not as_json)
     code = exit_codes.for_extract(
         run.partitions_failed or len(run.errors), run.partitions_loaded, run.partitions_skipped
     )
     if as_json:
-        click.echo(_json_dumps({**run.summary(), "exit_code": code}))
+        click.echo(_json_dumps({**run.summary(), "raw_store": str(store), "exit_code": code}))
     else:
-        _report_run(run)
+        _report_run(run, store)
     if summary_path:
         write_summary(run, summary_path)
     raise SystemExit(code)
 
 
-def _refresh(config_path: Path, command: str, accept_shrink: tuple[str, ...] = (), as_json: bool = False):
+def raw_store(published: Path) -> Path:
+    """`tradeflow extract`'s own file next to the published one (`<db>.raw.duckdb`): it starts as a copy of
+    the published version and is never published; the published file is never written by extract."""
+    import shutil
+
+    store = published.with_name(published.name + ".raw.duckdb")
+    if published.exists() and not store.exists():
+        store.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(published, store)
+    return store
+
+
+def _report_run(run, store: Path) -> None:
+    click.echo(
+        f"run {run.run_id}: {run.status}; partitions planned {run.partitions_planned}, "
+        f"loaded {run.partitions_loaded}, skipped {run.partitions_skipped}, failed {run.partitions_failed}; "
+        f"rows {run.rows_loaded}; requests {run.requests_made} ({run.metadata_requests} metadata) -> {store}"
+    )
+    for name, outcome in run.outcomes.items():
+        if outcome.startswith("failed"):
+            click.echo(f"  {name}: {outcome}", err=True)
+    for err in run.errors[:20]:
+        click.echo(f"  error: {err}", err=True)
+    for name, why in run.stopped.items():
+        click.echo(f"  {name} stopped for this run (resumes next run): {why}", err=True)
+
+
+def _exit_code(result, config_path: Path) -> int:
+    """The refresh's exit code; 3 (published, some partitions failed) is 0 when [alerts] says so."""
+    from tradeflow.alerts import load_alerts
+
+    code = exit_codes.for_refresh(result.status)
+    if code == exit_codes.PARTIAL and load_alerts(config_path).partial_is_success:
+        return exit_codes.OK
+    return code
+
+
+def _run_refresh(cfg, command: str, db: Path, *, landing: Path | None = None, sources=None, as_json: bool = False):
     from tradeflow.refresh import refresh
 
-    cfg = load_config(config_path)
-    cfg.accept_shrink = frozenset(accept_shrink)
-    click.echo(f"{command}: extract, dbt build with tests, publish -> {warehouse_path()}", err=True)
-    result = refresh(cfg, warehouse_path(), command=command, progress=not as_json)
+    click.echo(f"{command}: extract, dbt build with tests, publish -> {db}", err=True)
+    result = refresh(cfg, db, command=command, progress=not as_json, landing=landing, sources=sources)
     if as_json:
         click.echo(_json_dumps({**result.__dict__, "exit_code": exit_codes.for_refresh(result.status)}))
         return result
@@ -184,16 +234,20 @@ def _refresh(config_path: Path, command: str, accept_shrink: tuple[str, ...] = (
             f"extract: {e['partitions_loaded']} partitions loaded, {e['partitions_skipped']} unchanged, "
             f"{e['partitions_failed']} failed; {e['rows_loaded']} rows; {e['requests_made']} requests"
         )
+    _report_failures(result)
+    for f in result.freshness:
+        if f["status"] == "stale":
+            click.echo(f"  stale: {f['source']}: {f['reason']}", err=True)
     if result.status == "refused":
-        click.echo(f"refresh refused: {result.reason}", err=True)
+        click.echo(f"{command} refused: {result.reason}", err=True)
     elif result.status == "failed":
         from tradeflow.refresh import stays_published
 
         for name in result.failing_tests:
             click.echo(f"  failing: {name}", err=True)
         click.echo(
-            f"refresh failed: {result.reason} ({stays_published(result.published)}; "
-            f"details in {result.summary_path} and logs/tradeflow.log)",
+            f"{command} failed: {result.reason} (nothing published; {stays_published(result.published)}; "
+            f"details in {result.summary_path} and the log)",
             err=True,
         )
         if result.build_path and result.failing_tests:
@@ -204,8 +258,14 @@ def _refresh(config_path: Path, command: str, accept_shrink: tuple[str, ...] = (
                 err=True,
             )
     else:
-        click.echo(f"{result.reason}: {warehouse_path()} ({steps})")
+        click.echo(f"{result.reason}: {db} ({steps})")
     return result
+
+
+def _refresh(config_path: Path, command: str, accept_shrink: tuple[str, ...] = (), as_json: bool = False):
+    cfg = load_config(config_path)
+    cfg.accept_shrink = frozenset(accept_shrink)
+    return _run_refresh(cfg, command, warehouse_path(), as_json=as_json)
 
 
 @cli.command()
@@ -215,21 +275,83 @@ def _refresh(config_path: Path, command: str, accept_shrink: tuple[str, ...] = (
 def refresh(config_path, accept_shrink, as_json) -> None:
     """Nightly refresh: extract what changed, dbt build with tests, publish atomically.
 
-    Exit status 0 on success, 3 when published but some partitions failed (their earlier rows stay),
-    1 when nothing was published (the last good warehouse stays in place), 4 when another refresh holds
-    the lock (docs/cli.md).
+    Exit status (docs/operations.md, docs/cli.md): 0 success (published, nothing new, or stopped on a
+    daily budget); 1 nothing published (no source reached, every source failed, tests failed; the last
+    good warehouse stays); 3 published but some partitions failed (0 instead when [alerts]
+    partial_is_success = true); 4 another refresh holds the lock.
 
     \b
     Examples:
       tradeflow refresh                       # live sources, config/tradeflow.toml
       TRADEFLOW_DB=/srv/tradeflow/tradeflow.duckdb tradeflow refresh
     """
-    raise SystemExit(exit_codes.for_refresh(_refresh(config_path, "refresh", accept_shrink, as_json).status))
+    raise SystemExit(_exit_code(_refresh(config_path, "refresh", accept_shrink, as_json), config_path))
+
+
+@cli.command()
+@config_option
+@click.option("--offline", is_flag=True, help="No network at all: estimates from the configuration only.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def plan(config_path, offline, as_json) -> None:
+    """What a refresh will cost, before any quota is spent: per source the partitions, requests,
+    estimated rows and cells, and the nights a quota-bound source needs.
+
+    Without --offline only the sources' change metadata is asked (no data request).
+
+    \b
+    Examples:
+      tradeflow plan --config config/tradeflow.toml --offline
+      tradeflow plan --json | jq '.[] | select(.source == "comtrade").nights'
+    """
+    from tradeflow.plan import make_plan, render
+
+    plans = make_plan(load_config(config_path), offline=offline)
+    if as_json:
+        click.echo(json.dumps([p.as_dict() for p in plans], indent=2))
+    else:
+        click.echo(render(plans, offline=offline))
+
+
+@cli.command()
+@config_option
+@click.option("--unit", default="tradeflow", show_default=True, help="What failed (systemd passes the unit name).")
+def notify(config_path, unit) -> None:
+    """Run the [alerts] command for a failure: the last refresh's reason, or why the warehouse is stale.
+
+    Started by the systemd notify unit (OnFailure=) and by the cron lines when a command exits non-zero.
+
+    \b
+    Example:
+      tradeflow notify --unit test    # try the configured mail or webhook once
+    """
+    from datetime import UTC, datetime
+
+    from tradeflow.alerts import load_alerts, staleness
+    from tradeflow.alerts import notify as run_notify
+    from tradeflow.refresh import status as get_status
+
+    alerts = load_alerts(config_path)
+    if not alerts.command:
+        raise TradeflowError(f"{config_path}: no [alerts] command is set: nothing to notify with")
+    info = get_status(warehouse_path(), recent=1, cfg=load_config(config_path))
+    last = info["refreshes"][-1] if info["refreshes"] else {}
+    problems = staleness(info, alerts, datetime.now(UTC).replace(tzinfo=None))
+    status_text = last.get("status") or "unknown"
+    body = f"last refresh {last.get('run_id', '-')}: {status_text}: {last.get('reason', '-')}"
+    if problems:
+        body += "; stale: " + "; ".join(problems)
+    code = run_notify(alerts, f"tradeflow: {unit} failed", body, status_text)
+    click.echo(f"notify: {body} (command exit {code})")
+    raise SystemExit(0 if code == 0 else 1)
 
 
 @cli.command()
 def demo() -> None:
     """The refresh over the bundled snapshot (replayed recordings and file drops), offline.
+
+    Builds its own warehouse, never the live one: warehouse/demo/tradeflow.duckdb (TRADEFLOW_DEMO_DB),
+    landing files in landing/demo/ (TRADEFLOW_DEMO_LANDING). Read it with
+    `TRADEFLOW_DB=warehouse/demo/tradeflow.duckdb tradeflow status`.
 
     Ends with the headline table: EU27 exports to each transit country (and to Russia) as an index of
     the 2019-2021 baseline, for all goods and the Common High Priority List.
@@ -238,19 +360,33 @@ def demo() -> None:
     Example:
       tradeflow demo && tradeflow status
     """
-    result = _refresh(DEMO_CONFIG, "demo")
+    db = demo_warehouse_path()
+    result = _run_refresh(load_config(DEMO_CONFIG), "demo", db, landing=demo_landing_dir())
     if result.status != "failed":
         from tradeflow.report_table import rerouting_headline
 
         click.echo()
-        click.echo(rerouting_headline(warehouse_path()))
+        click.echo(rerouting_headline(db))
     raise SystemExit(exit_codes.for_refresh(result.status))
 
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def status(as_json) -> None:
-    """Recent refreshes, per-source freshness, partitions in error, the published version.
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The configuration: each source's cadence_days for freshness, [alerts] for --check-stale.",
+)
+@click.option(
+    "--check-stale",
+    is_flag=True,
+    help="Exit 1 when the published version is older than [alerts] stale_after_hours or a source is past its cadence.",
+)
+def status(as_json, config_path, check_stale) -> None:
+    """Recent refreshes; per source partitions done and left, nights left at its daily budget and
+    freshness against its cadence; partitions in error; the published version.
 
     The published version is checked against its checksums first (and, when no refresh is running,
     repaired from the kept versions); a damaged file is reported, not opened. A refresh that was killed
@@ -260,15 +396,27 @@ def status(as_json) -> None:
     Examples:
       tradeflow status
       tradeflow status --json | jq .version
+      tradeflow status --config config/tradeflow.toml --check-stale   # the staleness timer
     """
-    import json as _json
+    from datetime import UTC, datetime
 
+    from tradeflow.alerts import Alerts, load_alerts, staleness
     from tradeflow.refresh import status as get_status
 
-    info = get_status(warehouse_path())
+    cfg = load_config(config_path) if config_path else None
+    info = get_status(warehouse_path(), cfg=cfg)
+    problems = staleness(
+        info, load_alerts(config_path) if config_path else Alerts(), datetime.now(UTC).replace(tzinfo=None)
+    )
     if as_json:
-        click.echo(_json.dumps(info, indent=2, default=str))
-        return
+        click.echo(json.dumps({**info, "stale": problems}, indent=2, default=str))
+    else:
+        _print_status(info, problems)
+    if check_stale and problems:
+        raise SystemExit(1)
+
+
+def _print_status(info: dict, problems: list[str]) -> None:
     v = info["version"]
     click.echo(f"published: {info['published']}")
     for line in info["repaired"]:
@@ -286,15 +434,23 @@ def status(as_json) -> None:
     for r in info["refreshes"]:
         click.echo(f"  {r['run_id']}  {r['status']:<22} {r['reason']}")
     click.echo("sources:")
+    fresh = {f["source"]: f for f in info.get("freshness", [])}
     for s in info["sources"]:
+        left = s.get("partitions_left")
+        backlog = "" if left is None else f"  {left} left"
+        if s.get("nights_left"):
+            backlog += f" ({s['nights_left']} night(s) at {s['daily_budget']} calls)"
+        f = fresh.get(s["source"])
+        state = f"  {f['status']}: {f['reason']}" if f else ""
         click.echo(
-            f"  {s['source']:<16} {s['partitions']:>4} partitions {s['rows'] or 0:>9} rows  "
-            f"fetched {s['last_fetched_at']}"
+            f"  {s['source']:<16} {s['partitions']:>5} partitions done{backlog}  {s['rows'] or 0:>9} rows{state}"
         )
     if info["partitions_in_error"]:
         click.echo("partitions in error (last run):")
         for e in info["partitions_in_error"]:
             click.echo(f"  {e['source']}/{e['dataset']}/{e['partition_key']}: {e['error']}")
+    for p in problems:
+        click.echo(f"stale: {p}")
 
 
 @cli.command()

@@ -21,10 +21,10 @@ import duckdb
 from extract import ledger
 from extract.config import Config
 from extract.errors import LockHeld, TradeflowError
-from extract.load import ensure_all_raw_tables
 from extract.pipeline import extract
 from extract.settings import log_dir
 from tradeflow import exit_codes, publish, space
+from tradeflow.alerts import freshness
 from tradeflow.dbt import DbtFailed, run_dbt
 from tradeflow.logs import close_logging, setup_logging
 
@@ -48,6 +48,7 @@ class RefreshResult:
     ended_at: str | None = None
     published: dict = field(default_factory=dict)  # what is published at the end: version, problem, repaired
     build_path: str | None = None  # a failed build kept for its hint (removed by the next refresh)
+    freshness: list[dict] = field(default_factory=list)  # per source: last new data against its cadence
 
     @property
     def exit_code(self) -> int:
@@ -83,6 +84,7 @@ def refresh(
     keep: int = 3,
     landing: Path | None = None,
     progress: bool = False,
+    sources: list[str] | None = None,
 ) -> RefreshResult:
     """lock -> verify and repair what is published -> private copy (space checked) -> extract ->
     (nothing new: keep the published version) -> dbt build -> export + build record -> publish; every
@@ -96,11 +98,14 @@ def refresh(
         take_lock(lock, result)
         write_run_record(layout, result, status="running")
         verify_published(layout, result)
+        refuse_other_mode(layout, cfg)
         with timed(result, "copy"):
             build = prepare_private_copy(layout, run_id)
         with timed(result, "extract"):
-            run = extract_changes(cfg, build, command=command, landing=landing, progress=progress)
+            run = extract_changes(cfg, build, command=command, landing=landing, progress=progress, sources=sources)
         summarise_extract(result, run)
+        check_reached(cfg, run)
+        result.freshness = check_freshness(cfg, build)
         project_changed = previous_fingerprint(build) != publish.project_fingerprint()
         if nothing_new(layout, run, project_changed):
             keep_published(layout, result, run_id)
@@ -164,15 +169,52 @@ def prepare_private_copy(layout: publish.Layout, run_id: str) -> Path:
     return build
 
 
+class NothingReached(TradeflowError):
+    """No source was reached, or every source failed: nothing is published."""
+
+
+def refuse_other_mode(layout: publish.Layout, cfg: Config) -> None:
+    """A live refresh never starts from a warehouse built from replayed recordings (the demo), nor the
+    demo from a live one: each published version records the mode it was built in."""
+    current = publish.current(layout) or {}
+    mode = current.get("mode")
+    if mode and mode != cfg.mode:
+        raise TradeflowError(
+            f"{layout.published} holds a {mode} build (version {current.get('version')}): a {cfg.mode} refresh "
+            f"never starts from its rows; point TRADEFLOW_DB at another file (`make demo` builds "
+            f"warehouse/demo/tradeflow.duckdb, `make run` warehouse/tradeflow.duckdb)"
+        )
+
+
 def extract_changes(
-    cfg: Config, build: Path, *, command: str, landing: Path | None, progress: bool
-) -> ledger.Run | None:
-    """Plan, fetch and load what changed into the build file (None: no source enabled)."""
-    if not cfg.enabled_sources():
-        with duckdb.connect(str(build)) as con:
-            ensure_all_raw_tables(con)
-        return None
-    return extract(cfg, ["all"], build, command=command, landing=landing, progress=progress)
+    cfg: Config, build: Path, *, command: str, landing: Path | None, progress: bool, sources: list[str] | None = None
+) -> ledger.Run:
+    """Plan, fetch and load what changed into the build file."""
+    names = sources or cfg.enabled_sources()
+    if not names:
+        raise NothingReached(
+            f"{cfg.path}: no source is enabled: a refresh that contacts no source has nothing to publish "
+            "(add [sources.<name>] sections, see config/tradeflow.toml)"
+        )
+    return extract(cfg, names, build, command=command, landing=landing, progress=progress)
+
+
+def check_reached(cfg: Config, run: ledger.Run) -> None:
+    """Fail (publish nothing) when every source failed: a run that reached nothing is not a success."""
+    if run.outcomes and all(o.startswith("failed") for o in run.outcomes.values()):
+        reasons = "; ".join(f"{name}: {o.removeprefix('failed: ')}" for name, o in run.outcomes.items())
+        raise NothingReached(f"no source was reached ({len(run.outcomes)} failed), nothing published: {reasons}")
+
+
+def check_freshness(cfg: Config, build: Path) -> list[dict]:
+    """Each source's last new data against its expected cadence (logged when stale)."""
+    with duckdb.connect(str(build), read_only=True) as con:
+        rows = ledger.source_freshness(con)
+    out = freshness(rows, {n: cfg.sources[n].cadence_days for n in cfg.sources}, ledger.utcnow())
+    for f in out:
+        if f["status"] == "stale":
+            log.warning("[%s] stale: %s", f["source"], f["reason"])
+    return out
 
 
 def summarise_extract(result: RefreshResult, run: ledger.Run | None) -> None:
@@ -270,6 +312,7 @@ def publish_build(layout: publish.Layout, build: Path, result: RefreshResult, cf
         "run_id": result.run_id,
         "built_at": ledger.utcnow().isoformat(timespec="microseconds"),
         "config": str(cfg.path),
+        "mode": cfg.mode,  # a live refresh never starts from a replayed (demo) build, nor the reverse
     }
     publish.publish(layout, result.run_id, info, keep=keep)
     result.version = result.run_id
@@ -283,6 +326,10 @@ def summarise(result: RefreshResult, run: ledger.Run | None) -> None:
     else:
         result.status = "success"
         result.reason = f"published version {result.version}"
+    if run is not None and run.stopped:
+        result.reason += "; stopped early (resumes next run): " + "; ".join(
+            f"{name}: {why}" for name, why in run.stopped.items()
+        )
     log.info("%s", result.reason)
 
 
@@ -338,9 +385,10 @@ def write_run_record(layout: publish.Layout, result: RefreshResult, status: str 
     os.replace(tmp, result.summary_path)
 
 
-def status(published: Path, recent: int = 5) -> dict:
+def status(published: Path, recent: int = 5, cfg: Config | None = None) -> dict:
     """What `tradeflow status` shows: the published version (verified, repaired from the kept
-    versions when no refresh is running), recent refreshes (killed ones too), freshness, errors."""
+    versions when no refresh is running), recent refreshes (killed ones too), per source the
+    partitions done and left and the nights left at its budget, freshness against its cadence, errors."""
     layout = publish.Layout(Path(published))
     lock = publish.RefreshLock(layout.lock)
     try:
@@ -361,6 +409,7 @@ def status(published: Path, recent: int = 5) -> dict:
         "repaired": state["repaired"],
         "refreshes": recent_refreshes(layout, recent, running_pid),
         "sources": [],
+        "freshness": [],
         "partitions_in_error": [],
         "versions_kept": [h["version"] for h in publish.history(layout)],
     }
@@ -369,6 +418,11 @@ def status(published: Path, recent: int = 5) -> dict:
             with duckdb.connect(str(layout.published), read_only=True) as con:
                 out["sources"] = ledger.source_freshness(con)
                 out["partitions_in_error"] = ledger.partitions_in_error(con)
+                budgets = ledger.latest_budgets(con)
+            for s in out["sources"]:
+                s.update(backlog(budgets.get(s["source"])))
+            cadences = {n: cfg.sources[n].cadence_days for n in cfg.sources} if cfg else {}
+            out["freshness"] = freshness(out["sources"], cadences, ledger.utcnow())
         except duckdb.Error as exc:
             out["problem"] = f"{layout.published} does not open: {str(exc).splitlines()[0]}"
     return out
@@ -394,3 +448,19 @@ def recent_refreshes(layout: publish.Layout, recent: int, running_pid: int | Non
             item["reason"] = f"killed or crashed: started {r.get('started_at')}, never ended (pid {r.get('pid')})"
         out.append(item)
     return out
+
+
+def backlog(budget: dict | None) -> dict:
+    """Partitions and calls left by the last budgeted run, and the nights they need at that budget."""
+    if not budget or budget.get("budget") is None:
+        return {"partitions_left": 0 if budget else None, "nights_left": None, "daily_budget": None}
+    calls_left = budget.get("calls_left") or 0
+    per_night = budget["budget"] - (budget.get("metadata_calls") or 0)
+    nights = 0 if not calls_left else (-(-calls_left // per_night) if per_night > 0 else None)
+    return {
+        "partitions_left": budget.get("partitions_left") or 0,
+        "calls_left": calls_left,
+        "nights_left": nights,
+        "daily_budget": budget["budget"],
+        "stopped": budget.get("stopped"),
+    }

@@ -172,6 +172,21 @@ class SourceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     enabled: bool = Field(True, description="Run this source with `all` (false: only when named).")
+    base_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s]+$",
+        description="HTTP sources: the API root instead of the public address (a proxy, or the test emulator).",
+    )
+    daily_budget: int | None = Field(
+        None,
+        ge=1,
+        description="Calls one run may spend on this source (metadata included); the rest waits for the next run.",
+    )
+    cadence_days: float | None = Field(
+        None,
+        gt=0,
+        description="How often the source publishes new data, in days: older than that, it is shown stale.",
+    )
 
     def summary(self) -> str:
         """The keys set in the configuration, briefly (for `tradeflow config check`)."""
@@ -249,6 +264,11 @@ class Source(ABC):
     @abstractmethod
     def parse(self, partition: Partition, bodies: list[Fetched]) -> ParseResult:
         """The typed rows of one partition."""
+
+    def request_cost(self, partition: Partition) -> tuple[Any, int]:
+        """For daily budgets: (the key of the requests this partition shares with others, how many
+        requests they are). Default: one request of its own, none for a file drop."""
+        return partition.key, 0 if "path" in partition.params else 1
 
 
 # --------------------------------------------------------------------------- parsing helpers

@@ -33,7 +33,7 @@ from typing import Literal
 from urllib.parse import urlencode
 
 import polars as pl
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from extract.errors import BadResponse, SchemaDrift, SourceError
 from extract.http import parse_json
@@ -257,6 +257,17 @@ def area_codes() -> tuple[dict[str, str], dict[str, list[str]]]:
     return current, historical
 
 
+class FrequencySettings(BaseModel):
+    """[sources.comtrade.by_frequency.A] (or .M): what one frequency asks instead of the section's own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    partners: list[Iso3] | None = Field(None, description="Partners for this frequency (ISO3 or WLD).")
+    every_partner: bool = Field(False, description="Ask every partner area (partnerCode omitted) at this frequency.")
+    cmd_codes: list[Code] | None = Field(None, description="Commodity codes for this frequency (e.g. TOTAL).")
+    flows: list[str] | None = Field(None, description="Flow codes for this frequency.")
+
+
 class ComtradeSettings(SourceSettings):
     """[sources.comtrade]"""
 
@@ -277,6 +288,11 @@ class ComtradeSettings(SourceSettings):
         False, description="Also load mode-of-transport, customs and second-partner breakdowns (not only totals)."
     )
     include_desc: bool = Field(True, description="Ask Comtrade for the descriptions of the codes.")
+    by_frequency: dict[Literal["A", "M"], FrequencySettings] = Field(
+        {},
+        description="Per frequency, partners / every_partner / cmd_codes / flows instead of the section's "
+        "(e.g. monthly HS6 with a few partners, annual TOTAL with every partner).",
+    )
     endpoint: Literal["auto", "data", "preview"] = Field(
         "auto", description=f"data (needs {KEY_ENV}), preview (keyless, 500 rows a call) or auto (data with a key)."
     )
@@ -287,7 +303,7 @@ class ComtradeSettings(SourceSettings):
         for iso in self.reporters:
             if iso not in current:
                 raise ValueError(f"reporters: {iso!r} has no Comtrade code in seeds/countries.csv")
-        for iso in self.partners or []:
+        for iso in [*(self.partners or []), *(p for f in self.by_frequency.values() for p in f.partners or [])]:
             if iso != "WLD" and iso not in current:
                 raise ValueError(f"partners: {iso!r} has no Comtrade partner code")
         return self
@@ -308,6 +324,10 @@ class Comtrade(Source):
 
     # ------------------------------------------------------------------ settings
 
+    def _host(self) -> str:
+        """The API root: `base_url` (e.g. the test emulator or a proxy), else the public address."""
+        return (self.settings.base_url or HOST).rstrip("/")
+
     def _key(self) -> str | None:
         return os.environ.get(KEY_ENV) or None
 
@@ -324,10 +344,18 @@ class Comtrade(Source):
         key = self._key()
         return {KEY_HEADER: key} if key else None
 
-    def _codes(self) -> tuple[list[str], tuple[str, ...] | None]:
+    def query_for(self, freq: str) -> tuple[tuple[str, ...] | None, tuple[str, ...], tuple[str, ...] | None]:
+        """(partner codes or None for every partner, commodity codes, flows or None) asked at `freq`."""
+        s = self.settings
+        o = s.by_frequency.get(freq) or FrequencySettings()
+        partners_iso = None if o.every_partner else (o.partners if o.partners is not None else s.partners)
+        _, partners = self._codes(partners_iso)
+        flows = o.flows if o.flows is not None else s.flows
+        return partners, tuple(o.cmd_codes or s.cmd_codes), tuple(flows) if flows else None
+
+    def _codes(self, partners_iso: list[str] | None = None) -> tuple[list[str], tuple[str, ...] | None]:
         current, historical = area_codes()
         reporters = [current[iso] for iso in self.settings.reporters]  # each checked when the config was loaded
-        partners_iso = self.settings.partners
         if not partners_iso:
             return reporters, None
         partners: list[str] = []
@@ -347,15 +375,14 @@ class Comtrade(Source):
     def plan(self, ctx: Context) -> list[Partition]:
         endpoint = self._endpoint(ctx)
         _, da_path, cap = ENDPOINTS[endpoint]
-        reporters, partners = self._codes()
+        reporters, _ = self._codes()
         s = self.settings
         years = s.years
-        cmds = tuple(s.cmd_codes)
-        flows = tuple(s.flows) if s.flows else None
         partitions: list[Partition] = []
         for freq in s.frequencies:
+            partners, cmds, flows = self.query_for(freq)
             periods = period_codes(freq, years[0], years[1])
-            stamps = self._availability(ctx, HOST + da_path.format(freq=freq), reporters, periods)
+            stamps = self._availability(ctx, self._host() + da_path.format(freq=freq), reporters, periods)
             for reporter in reporters:
                 released = [(p, stamps[(reporter, p)]) for p in periods if (reporter, p) in stamps]
                 missing = len(periods) - len(released)
@@ -476,6 +503,11 @@ class Comtrade(Source):
     def _fits(call: Call, endpoint: str) -> bool:
         return len(HOST + ENDPOINTS[endpoint][0].format(freq=call.freq) + "?" + urlencode(call.params())) < MAX_URL
 
+    def request_cost(self, partition: Partition) -> tuple[tuple, int]:
+        """The partitions of one group of periods share its calls: the group pays them once."""
+        p = partition.params
+        return (p["endpoint"], tuple(p["calls"])), len(p["calls"])
+
     # ------------------------------------------------------------------ fetch
 
     def fetch(self, ctx: Context, partition: Partition) -> list[Fetched]:
@@ -484,7 +516,7 @@ class Comtrade(Source):
         if key not in self._cache:
             # One group of periods answers several partitions: fetch it once per run.
             self._cache.clear()
-            url = HOST + ENDPOINTS[p["endpoint"]][0].format(freq=p["freq"])
+            url = self._host() + ENDPOINTS[p["endpoint"]][0].format(freq=p["freq"])
             bodies: list[Fetched] = []
             for call in p["calls"]:
                 bodies += self._get(ctx, url, call, p["cap"])

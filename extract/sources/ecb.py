@@ -110,9 +110,9 @@ class Ecb(Source):
     datasets = {"eur_usd": Dataset("eur_usd", SCHEMA)}  # ECB USD/EUR reference rate, period averages (USD per EUR)
     Settings = EcbSettings
 
-    @staticmethod
-    def series_url(freq: str) -> str:
-        return f"{API}/{freq}.{SERIES}"
+    def series_url(self, freq: str) -> str:
+        """The series of one frequency under `base_url` (a proxy, the test emulator) or the public API."""
+        return f"{(self.settings.base_url or API).rstrip('/')}/{freq}.{SERIES}"
 
     @staticmethod
     def params(start: str | None, end: str | None, **extra: str) -> dict[str, str]:

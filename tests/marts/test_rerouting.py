@@ -140,8 +140,8 @@ def test_demo_prints_the_headline_table(tmp_path):
     out = run_tradeflow(
         "demo",
         env={
-            "TRADEFLOW_DB": str(tmp_path / "w.duckdb"),
-            "TRADEFLOW_LANDING": str(tmp_path / "landing"),
+            "TRADEFLOW_DEMO_DB": str(tmp_path / "w.duckdb"),
+            "TRADEFLOW_DEMO_LANDING": str(tmp_path / "landing"),
             "TRADEFLOW_LOG_DIR": str(tmp_path / "logs"),
         },
     ).stdout

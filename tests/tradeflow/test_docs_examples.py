@@ -68,7 +68,12 @@ def _cli_reads_the_file() -> str | None:
 @pytest.fixture(scope="module")
 def site(demo_warehouse, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("docs_site")
-    (root / "warehouse").symlink_to(demo_warehouse.parent, target_is_directory=True)
+    # warehouse/ as the docs name it: the live paths (warehouse/tradeflow.duckdb...) and the demo's own
+    # (warehouse/demo/tradeflow.duckdb) both lead to the demo build here
+    (root / "warehouse").mkdir()
+    (root / "warehouse" / "demo").symlink_to(demo_warehouse.parent, target_is_directory=True)
+    for entry in demo_warehouse.parent.iterdir():
+        (root / "warehouse" / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
     (root / ".venv").symlink_to(BIN.parent, target_is_directory=True)  # the README calls .venv/bin/tradeflow
     first_query = re.search(r"```sql\n(.*?)```", (PROJECT_DIR / "docs" / "queries.md").read_text(), re.S).group(1)
     (root / "q.sql").write_text(first_query)

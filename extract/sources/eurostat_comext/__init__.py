@@ -47,9 +47,10 @@ from extract.sources.base import (
 )
 from extract.sources.eurostat_comext import api, derived_files, web_export
 from extract.sources.eurostat_comext.api import (
+    BASE,
+    DATAFLOW,
     DEFAULT_MAX_CELLS,
     INDICATORS,
-    METADATA_URL,
     Query,
     codes_for_key,
     dataflow_stamp,
@@ -70,6 +71,12 @@ ISO3_TO_COMEXT = {"SRB": "XS"}
 FILE_LAYOUTS = {"web_export": WEB_EXPORT_COLUMNS, **derived_files.LAYOUTS}
 
 
+@functools.cache
+def all_hs6() -> tuple[str, ...]:
+    """Every HS6 code of seeds/hs_products.csv (HS 2022), in code order."""
+    return tuple(pl.read_csv(PROJECT_DIR / "seeds" / "hs_products.csv", infer_schema=False)["hs6"].sort())
+
+
 class ComextSettings(SourceSettings):
     """[sources.eurostat_comext]"""
 
@@ -78,7 +85,11 @@ class ComextSettings(SourceSettings):
     )
     reporters: list[Iso3] = Field([], description="API: reporters, ISO3 (empty: no API partitions).")
     partners: list[Iso3] = Field([], description="API: partners, ISO3 (required with reporters).")
-    products: list[Code] = Field(["TOTAL"], min_length=1, description="API: TOTAL, HS2/HS4/HS6 or CN8 codes.")
+    products: list[Code] = Field(
+        ["TOTAL"],
+        min_length=1,
+        description='API: TOTAL, HS2/HS4/HS6 or CN8 codes; "HS6": every HS6 code (seeds/hs_products.csv).',
+    )
     flows: list[Literal["1", "2"]] = Field(["1", "2"], min_length=1, description="API: 1 import, 2 export.")
     indicators: list[Literal[tuple(INDICATORS)]] = Field(
         list(INDICATORS), min_length=1, description="API: VALUE_IN_EUROS and/or QUANTITY_IN_100KG."
@@ -97,10 +108,15 @@ class ComextSettings(SourceSettings):
     @field_validator("products")
     @classmethod
     def _products(cls, value: list[str]) -> list[str]:
+        out: list[str] = []
         for p in value:
+            if p == "HS6":  # every HS6 code of the nomenclature (seeds/hs_products.csv)
+                out += [c for c in all_hs6() if c not in out]
+                continue
             if not re.match(r"^(TOTAL|\d{2}|\d{4}|\d{6}|\d{8})$", p):
-                raise ValueError(f"{p!r} is not TOTAL, HS2/4/6 or CN8 (as a string)")
-        return value
+                raise ValueError(f"{p!r} is not TOTAL, HS6 (every HS6 code), HS2/4/6 or CN8 (as a string)")
+            out.append(p)
+        return out
 
     @model_validator(mode="after")
     def _api(self):
@@ -154,15 +170,19 @@ class EurostatComext(Source):
         stamp = (stamps or FileStamps(None)).sha256(path)
         return Partition(self.name, dataset, path.name, {"path": path}, source_updated_at=stamp)
 
-    def _api_partitions(self, ctx: Context) -> list[Partition]:
+    def _base(self) -> str:
+        """The SDMX API root: `base_url` (a proxy, the test emulator), else Eurostat's public address."""
+        return (self.settings.base_url or BASE).rstrip("/")
+
+    def queries(self) -> list[tuple[str, int, Query]]:
+        """(Comext reporter code, year, the query) of every API partition, in plan order (no request)."""
         s = self.settings
         partners = s.comext_codes("partners")
-        meta = ctx.client.get(self.name, METADATA_URL, expect="xml")
-        stamp = dataflow_stamp(meta.body, meta.headers)
-        out = []
-        for reporter in s.comext_codes("reporters"):
-            for year in range(s.years[0], s.years[1] + 1):
-                q = Query(
+        return [
+            (
+                reporter,
+                year,
+                Query(
                     s.freq,
                     (reporter,),
                     partners,
@@ -170,14 +190,30 @@ class EurostatComext(Source):
                     tuple(s.flows),
                     tuple(s.indicators),
                     periods_of(s.freq, year),
-                )
-                key = (
-                    f"freq={q.freq}/reporter={reporter}/year={year}/partners={codes_for_key(q.partners)}"
-                    f"/products={codes_for_key(q.products)}/flows={'+'.join(q.flows)}"
-                    f"/indicators={codes_for_key(q.indicators)}"
-                )
-                params = {"query": q, "max_cells": s.max_cells}
-                out.append(Partition(self.name, "sdmx", key, params, source_updated_at=stamp, period=str(year)))
+                ),
+            )
+            for reporter in s.comext_codes("reporters")
+            for year in range(s.years[0], s.years[1] + 1)
+        ]
+
+    def request_cost(self, partition: Partition) -> tuple[str, int]:
+        if partition.dataset != "sdmx":
+            return partition.key, 0
+        return partition.key, len(split_to_fit(partition.params["query"], partition.params["max_cells"]))
+
+    def _api_partitions(self, ctx: Context) -> list[Partition]:
+        s = self.settings
+        meta = ctx.client.get(self.name, f"{self._base()}/dataflow/ESTAT/{DATAFLOW}/1.0", expect="xml")
+        stamp = dataflow_stamp(meta.body, meta.headers)
+        out = []
+        for reporter, year, q in self.queries():
+            key = (
+                f"freq={q.freq}/reporter={reporter}/year={year}/partners={codes_for_key(q.partners)}"
+                f"/products={codes_for_key(q.products)}/flows={'+'.join(q.flows)}"
+                f"/indicators={codes_for_key(q.indicators)}"
+            )
+            params = {"query": q, "max_cells": s.max_cells}
+            out.append(Partition(self.name, "sdmx", key, params, source_updated_at=stamp, period=str(year)))
         return out
 
     # ------------------------------------------------------------------ fetch
@@ -193,7 +229,7 @@ class EurostatComext(Source):
     def _ask(self, ctx: Context, q: Query) -> list[Fetched]:
         """Ask one query; on 413 EXTRACTION_TOO_BIG ask its two halves instead (never the same query again)."""
         try:
-            resp = ctx.client.get(self.name, q.url(), expect="csv")
+            resp = ctx.client.get(self.name, q.url(self._base()), expect="csv")
         except BadResponse as exc:
             if not is_too_big(exc):
                 raise
