@@ -59,10 +59,14 @@ def parse(source: str, where: str, body: bytes, labels: dict[str, tuple[str | No
         at_sheet = f"{where} sheet {name!r}"
         above = " ".join(str(c) for r in rows[:h] for c in r if c not in (None, ""))
         if "тыс. долларов сша" not in label_key(above):
-            raise SchemaDrift(source, at_sheet, "the unit line 'тыс. долларов США' is missing above the header", field="unit")
+            raise SchemaDrift(
+                source, at_sheet, "the unit line 'тыс. долларов США' is missing above the header", field="unit"
+            )
         years = {int(y) for y in _YEAR.findall(above)}
         if len(years) != 1:
-            raise SchemaDrift(source, at_sheet, f"the title names {len(years)} years, not one: {above[:120]!r}", field="year")
+            raise SchemaDrift(
+                source, at_sheet, f"the title names {len(years)} years, not one: {above[:120]!r}", field="year"
+            )
         tables.append((name, h, years.pop(), rows))
     if not tables:
         raise SchemaDrift(source, where, "no sheet has the header Товарооборот / Экспорт / Импорт", field="header")
@@ -76,7 +80,9 @@ def parse(source: str, where: str, body: bytes, labels: dict[str, tuple[str | No
             values = cells[1:7]
             if label in (None, "") or (isinstance(label, str) and not label.strip()):
                 if any(v not in (None, "") for v in values):
-                    raise SchemaDrift(source, f"{where} sheet {name!r} row {n}", "values without a partner label", field="label")
+                    raise SchemaDrift(
+                        source, f"{where} sheet {name!r} row {n}", "values without a partner label", field="label"
+                    )
                 continue
             at = f"{where} sheet {name!r} row {n}"
             key = label_key(label)
@@ -89,7 +95,9 @@ def parse(source: str, where: str, body: bytes, labels: dict[str, tuple[str | No
                     field="partner_label_ru",
                 )
             if key in seen:
-                raise SchemaDrift(source, at, f"partner {str(label).strip()!r} already on row {seen[key]}", field="label")
+                raise SchemaDrift(
+                    source, at, f"partner {str(label).strip()!r} already on row {seen[key]}", field="label"
+                )
             seen[key] = n
             iso3, kind = labels[key]
             for flow, col, head in FLOW_COLUMNS:

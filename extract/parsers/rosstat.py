@@ -32,7 +32,20 @@ SHEETS = {"экспорт": "export", "импорт": "import"}
 MONTHS = {
     m: i
     for i, m in enumerate(
-        ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"),
+        (
+            "январь",
+            "февраль",
+            "март",
+            "апрель",
+            "май",
+            "июнь",
+            "июль",
+            "август",
+            "сентябрь",
+            "октябрь",
+            "ноябрь",
+            "декабрь",
+        ),
         start=1,
     )
 }
@@ -57,12 +70,16 @@ def parse(source: str, where: str, body: bytes, labels: dict[str, tuple[str | No
             raise SchemaDrift(source, where, f"sheet {key.capitalize()!r} is missing", field="sheet")
         name, rows = sheets[key]
         at_sheet = f"{where} sheet {name!r}"
-        h = next((i for i, r in enumerate(rows[:15]) if r and r[0] in (None, "") and sum(1 for c in r[1:] if c) >= 5), None)
+        h = next(
+            (i for i, r in enumerate(rows[:15]) if r and r[0] in (None, "") and sum(1 for c in r[1:] if c) >= 5), None
+        )
         if h is None:
             raise SchemaDrift(source, at_sheet, "no header row of partner names", field="header")
         above = label_key(" ".join(str(c) for r in rows[:h] for c in r if c))
         if "млн" not in above or "долл" not in above:
-            raise SchemaDrift(source, at_sheet, "the unit line '(млн долларов США)' is missing above the header", field="unit")
+            raise SchemaDrift(
+                source, at_sheet, "the unit line '(млн долларов США)' is missing above the header", field="unit"
+            )
         partners: dict[int, tuple[str, str | None, str]] = {}
         for i, cell in enumerate(rows[h]):
             if i == 0 or cell in (None, ""):
