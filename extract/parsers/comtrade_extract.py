@@ -174,7 +174,7 @@ def parse(source: str, where: str, body: bytes, reporters: dict[str, str]) -> tu
         raise SchemaDrift(
             source,
             f"{where} line {int(dup['source_line'][0])}",
-            f"the cell {({k: dup[k][0] for k in key})} appears twice",
+            f"the cell { ({k: dup[k][0] for k in key}) } appears twice",
             field="row",
         )
     out = typed.with_columns(
