@@ -8,6 +8,10 @@
          country are the country's imports, FOB brought to CIF (x cif_fob_factor); the partner's imports
          from the country are the country's exports, CIF brought to FOB (/ cif_fob_factor). Where the
          partner reports through several sources, the first in the var `source_priority` is used.
+    Beside the chosen value, the partner's own national statistics of the same flow (Russia's Rosstat /
+    FTS report of its exports to and imports from the country, monthly and annual, to 2021, when Russia
+    stopped publishing by partner) stand as reported in partner_own_report_value_usd, with no CIF/FOB
+    adjustment: the two sides of one flow, side by side.
     Only TOTAL product rows of exports and imports. The world (WLD) is never a reporter, so WLD rows
     come from own reports only; shares are of that WLD total.
 -#}
@@ -113,6 +117,29 @@ partner_reports_ranked as (
             order by source_rank, source_dataset
         ) as report_rank
     from partner_reports
+),
+
+-- the partner's own national statistics of the flow (Rosstat for Russia), as the partner reports it
+partner_own_reports as (
+    select
+        country_code,
+        partner_code,
+        direction,
+        frequency,
+        period_start,
+        value_usd as partner_own_report_value_usd,
+        source_dataset as partner_own_report_source_dataset
+    from (
+        select
+            *,
+            row_number() over (
+                partition by country_code, partner_code, direction, frequency, period_start
+                order by source_dataset
+            ) as national_rank
+        from partner_reports
+        where source = 'national'
+    ) as national_reports
+    where national_rank = 1
 ),
 
 -- the mirror in the country's own valuation: imports CIF (partner's FOB x factor), exports FOB
@@ -231,28 +258,38 @@ with_world_totals as (
 
 final as (
     select
-        country_code,
-        partner_code,
-        direction,
-        frequency,
-        value_basis,
-        source,
-        source_dataset,
-        partner_source,
-        valuation,
-        value_usd,
-        value_eur,
-        own_report_value_usd,
-        partner_reports_value_usd,
-        mirror_value_usd,
-        prior_year_value_usd,
-        100 * (value_usd - prior_year_value_usd) / nullif(prior_year_value_usd, 0) as yoy_pct,
-        world_total_value_usd,
-        100 * value_usd / nullif(world_total_value_usd, 0) as share_of_total_pct,
-        is_mirror,
-        period_start
+        with_world_totals.country_code,
+        with_world_totals.partner_code,
+        with_world_totals.direction,
+        with_world_totals.frequency,
+        with_world_totals.value_basis,
+        with_world_totals.source,
+        with_world_totals.source_dataset,
+        with_world_totals.partner_source,
+        with_world_totals.valuation,
+        with_world_totals.value_usd,
+        with_world_totals.value_eur,
+        with_world_totals.own_report_value_usd,
+        with_world_totals.partner_reports_value_usd,
+        with_world_totals.mirror_value_usd,
+        with_world_totals.prior_year_value_usd,
+        100 * (with_world_totals.value_usd - with_world_totals.prior_year_value_usd)
+        / nullif(with_world_totals.prior_year_value_usd, 0) as yoy_pct,
+        with_world_totals.world_total_value_usd,
+        100 * with_world_totals.value_usd / nullif(with_world_totals.world_total_value_usd, 0) as share_of_total_pct,
+        with_world_totals.is_mirror,
+        partner_own_reports.partner_own_report_value_usd,
+        partner_own_reports.partner_own_report_source_dataset,
+        with_world_totals.period_start
     from with_world_totals
-    where partner_code in ({{ partner_list }})
+    left join partner_own_reports
+        on
+            with_world_totals.country_code = partner_own_reports.country_code
+            and with_world_totals.partner_code = partner_own_reports.partner_code
+            and with_world_totals.direction = partner_own_reports.direction
+            and with_world_totals.frequency = partner_own_reports.frequency
+            and with_world_totals.period_start = partner_own_reports.period_start
+    where with_world_totals.partner_code in ({{ partner_list }})
 )
 
 select * from final
