@@ -65,7 +65,7 @@ summed_years as (
         'A' as frequency,
         renamed.valuation,
         {{ exact_sum('renamed.value_usd') }} as value_usd,
-        date_trunc('year', renamed.period_start) as period_start,
+        make_date(year(renamed.period_start), 1, 1) as period_start,
         max(renamed._loaded_at) as _loaded_at,
         true as is_sum_of_months,
         false as is_partial_year
@@ -81,7 +81,7 @@ summed_years as (
     group by
         renamed.partition_id, renamed.reporter_code, renamed.partner_code, renamed.reporter_code_source,
         renamed.partner_code_source, renamed.partner_label_en, renamed.row_kind, renamed.flow,
-        renamed.import_basis, renamed.valuation, date_trunc('year', renamed.period_start)
+        renamed.import_basis, renamed.valuation, make_date(year(renamed.period_start), 1, 1)
 )
 
 select * from published

@@ -42,12 +42,12 @@ years as (
         valuation,
         true as is_sum_of_months,
         {{ exact_sum('value_usd') }} as value_usd,
-        date_trunc('year', period_start) as period_start,
+        make_date(year(period_start), 1, 1) as period_start,
         max(_loaded_at) as _loaded_at
     from months
     group by
         partition_id, reporter_code, partner_code, reporter_code_source, partner_code_source, partner_label_ru,
-        row_kind, flow, valuation, date_trunc('year', period_start)
+        row_kind, flow, valuation, make_date(year(period_start), 1, 1)
     having count(value_usd) = 12
 )
 
