@@ -248,3 +248,17 @@ def test_eurostat_workbook_unknown_label(geo):
     labels = {k: v for k, v in geo.items() if k != ("en", "Kazakhstan")}
     with pytest.raises(SchemaDrift, match=r"sheet 'Sheet 1' row 16: unknown partner label 'Kazakhstan'"):
         eurostat_workbook.parse("eurostat_comext", "book.xlsx", EU_BOOK.read_bytes(), labels)
+
+
+def test_russian_label_seed_covers_exactly_the_labels_in_the_files(ru_labels):
+    """Every Russian label of the KZ BNS workbooks and the Rosstat workbook is in the seed, and nothing else."""
+    from extract.parsers.cells import workbook_sheets
+
+    present = set()
+    for path in sorted((FILES / "national").glob("kz_bns_*.xls")):
+        for _, rows in workbook_sheets("t", str(path), path.read_bytes()):
+            present |= {label_key(r[0]) for r in rows if len(r) > 3 and isinstance(r[1], float)}
+    for name in ("Экспорт", "Импорт"):
+        sheet = dict(workbook_sheets("t", str(ROSSTAT), ROSSTAT.read_bytes()))[name]
+        present |= {label_key(c) for c in sheet[4][1:] if c}
+    assert present == set(ru_labels)
