@@ -14,7 +14,13 @@ web_export as (
 ),
 
 web_export_cells as (
-    select distinct reporter, partner, product, flow, freq, period
+    select distinct
+        reporter,
+        partner,
+        product,
+        flow,
+        freq,
+        period
     from web_export
 ),
 
