@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from tests.helpers import PROJECT_DIR, marts_snapshot, refresh, toml_dump
+from tests.helpers import PROJECT_DIR, config_folder, marts_snapshot, refresh, toml_dump
 from tradeflow.dbt import run_dbt
 
 COMEXT = PROJECT_DIR / "data" / "files" / "eurostat_comext"
@@ -109,7 +109,7 @@ def test_incremental_runs_equal_a_full_refresh_when_a_month_arrives_and_when_it_
     drop.write_text(without_last_month)
     files = data["sources"]["eurostat_comext"]["files"]
     data["sources"]["eurostat_comext"]["files"] = [str(drop) if Path(f).name == kz.name else f for f in files]
-    config = tmp_path / "config.toml"
+    config = config_folder(tmp_path) / "config.toml"  # beside a `data` link: ../data/... resolves as from config/
     config.write_text(toml_dump(data))
     root = tmp_path / "wh"
     refresh(root, config)

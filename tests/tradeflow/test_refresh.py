@@ -16,7 +16,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.helpers import PROJECT_DIR, TRADEFLOW, env_for, marts_snapshot, refresh, run_tradeflow, toml_dump
+from tests.helpers import (
+    PROJECT_DIR,
+    TRADEFLOW,
+    config_folder,
+    env_for,
+    marts_snapshot,
+    refresh,
+    run_tradeflow,
+    toml_dump,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +39,7 @@ def demo_config(tmp_path: Path, name: str, drop: tuple[str, ...] = (), extra: di
         data["sources"][source]["enabled"] = False
     for source, settings in (extra or {}).items():
         data["sources"][source].update(settings)
-    path = tmp_path / f"{name}.toml"
+    path = config_folder(tmp_path) / f"{name}.toml"  # beside a `data` link: ../data/... resolves as from config/
     path.write_text(toml_dump(data))
     return path
 
@@ -225,9 +234,9 @@ def test_a_refresh_whose_data_tests_fail_publishes_nothing(tmp_path, reference_r
     original = next(Path(f) for f in data["sources"]["eurostat_comext"]["files"] if "exports_to_KZ" in f)
     duplicate = tmp_path / "drop" / "eu_member_exports_to_KZ_monthly_2019-2024_copy.csv"
     duplicate.parent.mkdir()
-    duplicate.write_bytes((PROJECT_DIR / original).read_bytes())
+    duplicate.write_bytes((PROJECT_DIR / "config" / original).resolve().read_bytes())
     data["sources"]["eurostat_comext"]["files"].append(str(duplicate))
-    config = tmp_path / "dup.toml"
+    config = config_folder(tmp_path) / "dup.toml"
     config.write_text(toml_dump(data))
 
     result = refresh(root, config, check=False)
