@@ -15,8 +15,8 @@ _LOOKALIKES = str.maketrans("aeopcxyAEOPCXTHKMB", "аеорсхуАЕОРСХТ�
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
-def number(source: str, where: str, column: str, value) -> float | None:
-    """A cell as a float; the missing markers (and an empty cell) as null; anything else fails naming the cell."""
+def number(source: str, where: str, column: str, value, missing: frozenset[str] | set[str] = MISSING) -> float | None:
+    """A cell as a float; the `missing` markers (and an empty cell) as null; anything else fails naming the cell."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -24,10 +24,10 @@ def number(source: str, where: str, column: str, value) -> float | None:
     if isinstance(value, int | float):
         return float(value)
     text = str(value).strip().replace("\u00a0", "").replace(" ", "")
-    if text in MISSING:
+    if text in missing:
         return None
     try:
-        return float(text.replace(",", "."))
+        return float(text)
     except ValueError:
         raise SchemaDrift(source, where, f"column {column!r}: {value!r} is not a number", field=column) from None
 

@@ -5,8 +5,8 @@ one sheet per product x flow x indicator ("Sheet 1", "Sheet 2", ...). Each data 
 `PRODUCT [PRODUCT] | | <label> [<code>]`, `FLOW | | IMPORT|EXPORT`, `INDICATORS | | VALUE_IN_EUROS`, a
 `TIME | TIME | 2020-01 | ...` header of months, and below `REPORTER (Labels) | PARTNER (Labels)` one row per
 reporter and partner (English labels, mapped with seeds/eurostat_geo_labels.csv; an unknown label fails
-naming the sheet and row). ":" is not available (null). Loaded in the raw schema of the
-`eurostat_comext` source's `web_export` dataset (flow 1 import, 2 export; freq M; values in euros;
+naming the sheet and row). ":" is not available (null). Returns the columns of the raw schema of the
+`eurostat_comext` source's `web_export` dataset (the source casts them to it) (flow 1 import, 2 export; freq M; values in euros;
 `stat_procedure` null: the workbook does not split it; `source_line` = the sheet's row).
 """
 
@@ -19,24 +19,6 @@ import polars as pl
 from extract.errors import SchemaDrift
 from extract.parsers.cells import number, workbook_sheets
 
-SCHEMA: dict[str, pl.DataType] = {
-    "reporter_label": pl.String,
-    "reporter": pl.String,
-    "reporter_iso3": pl.String,
-    "reporter_is_aggregate": pl.Boolean,
-    "partner_label": pl.String,
-    "partner": pl.String,
-    "partner_iso3": pl.String,
-    "partner_is_aggregate": pl.Boolean,
-    "product": pl.String,
-    "flow": pl.String,
-    "stat_procedure": pl.String,
-    "freq": pl.String,
-    "period": pl.String,
-    "period_label": pl.String,
-    "value_eur": pl.Float64,
-    "source_line": pl.Int64,
-}
 FLOWS = {"IMPORT": "1", "EXPORT": "2"}
 _CODE = re.compile(r"\[([A-Z0-9]+)\]\s*$")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -130,4 +112,4 @@ def parse(
                 )
     if not sheets:
         raise SchemaDrift(source, where, "no data sheet (a 'TIME | TIME' header row) in the workbook", field="sheet")
-    return pl.DataFrame(out, schema=SCHEMA)
+    return pl.DataFrame(out, infer_schema_length=None)

@@ -43,7 +43,6 @@ from pydantic import Field, model_validator
 
 from extract.errors import BadResponse, SchemaDrift, SourceError
 from extract.http import parse_json
-from extract.landing import FileStamps
 from extract.parsers import comtrade_extract
 from extract.settings import PROJECT_DIR
 from extract.sources.base import (
@@ -61,6 +60,7 @@ from extract.sources.base import (
     check_fields,
     conform,
     file_fetched,
+    file_partitions,
 )
 
 log = logging.getLogger(__name__)
@@ -369,20 +369,10 @@ class Comtrade(Source):
     # ------------------------------------------------------------------ plan
 
     def plan(self, ctx: Context) -> list[Partition]:
-        partitions = self._file_partitions(ctx)
+        partitions = file_partitions(self.name, "extracts", self.settings.files, ctx.landing_root if ctx else None)
         if not self.settings.reporters:
             return partitions
         return partitions + self._api_partitions(ctx)
-
-    def _file_partitions(self, ctx: Context) -> list[Partition]:
-        files = list(self.settings.files)
-        stamps = FileStamps.of_source(ctx.landing_root if ctx and files else None, self.name)
-        partitions = []
-        for path in files:
-            stamp = stamps.sha256(path) if path.exists() else "missing"  # a missing file fails its fetch
-            partitions.append(Partition(self.name, "extracts", f"file={path.name}", {"path": str(path)}, stamp))
-        stamps.save()
-        return partitions
 
     def _api_partitions(self, ctx: Context) -> list[Partition]:
         endpoint = self._endpoint(ctx)

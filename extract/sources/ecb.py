@@ -32,7 +32,6 @@ import polars as pl
 from pydantic import Field, field_validator
 
 from extract.errors import BadResponse, SchemaDrift
-from extract.landing import FileStamps
 from extract.parsers import ecb_hist
 from extract.readers.sdmx_csv import read_sdmx_csv
 from extract.sources.base import (
@@ -46,6 +45,7 @@ from extract.sources.base import (
     SourceSettings,
     conform,
     file_fetched,
+    file_partitions,
 )
 
 API = "https://data-api.ecb.europa.eu/service/data/EXR"
@@ -148,13 +148,9 @@ class Ecb(Source):
         self._hist_body: Fetched | None = None
 
     def _daily_partitions(self, ctx: Context) -> list[Partition]:
-        files = list(self.settings.files)
-        stamps = FileStamps.of_source(ctx.landing_root if ctx and files else None, self.name)
-        partitions = []
-        for path in files:
-            stamp = stamps.sha256(path) if path.exists() else "missing"  # a missing file fails its fetch
-            partitions.append(Partition(self.name, "eurofxref_hist", f"file={path.name}", {"path": str(path)}, stamp))
-        stamps.save()
+        partitions = file_partitions(
+            self.name, "eurofxref_hist", self.settings.files, ctx.landing_root if ctx else None
+        )
         if self.settings.daily_from_ecb:
             resp = ctx.client.get(self.name, HIST_URL, expect="zip")
             self._hist_body = Fetched(resp.body, "zip", resp.url)

@@ -41,7 +41,7 @@ from pydantic import Field, model_validator
 from extract.errors import BadResponse, SchemaDrift, SourceError
 from extract.landing import FileStamps
 from extract.parsers import armstat_tvyal, kz_bns, rosstat
-from extract.parsers.cells import read_ru_labels
+from extract.parsers.cells import number, read_ru_labels
 from extract.readers.csv_drop import decode
 from extract.settings import PROJECT_DIR
 from extract.sources.base import (
@@ -130,19 +130,7 @@ def layout_of(path: Path) -> str | None:
 
 def to_value(source: str, where: str, column: str, value) -> float | None:
     """A cell as a float; the missing markers as null; anything else fails naming the cell."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise SchemaDrift(source, where, f"column {column!r}: {value!r} is not a number", field=column)
-    if isinstance(value, int | float):
-        return float(value)
-    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
-    if text in MISSING:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise SchemaDrift(source, where, f"column {column!r}: {value!r} is not a number", field=column) from None
+    return number(source, where, column, value, MISSING)
 
 
 def read_labels(source: str, where: str, body: bytes) -> dict[str, tuple[str | None, str]]:

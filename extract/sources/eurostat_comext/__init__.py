@@ -131,7 +131,7 @@ class EurostatComext(Source):
     datasets = {
         "sdmx": Dataset("sdmx", api.SCHEMA),  # DS-045409 through the SDMX 2.1 API, indicators pivoted to columns.
         "web_export": Dataset("web_export", web_export.SCHEMA),  # Comext web-export CSVs, long labels mapped.
-        "workbook": Dataset("workbook", eurostat_workbook.SCHEMA),  # data-browser workbooks (.xlsx), web-export schema
+        "workbook": Dataset("workbook", web_export.SCHEMA),  # data-browser workbooks (.xlsx), web-export schema
         **{d: Dataset(d, schema) for d, schema in derived_files.SCHEMAS.items()},  # derived from Easy-Comext
     }
     Settings = ComextSettings
