@@ -246,7 +246,7 @@ def _run_refresh(cfg, command: str, db: Path, *, landing: Path | None = None, so
         for name in result.failing_tests:
             click.echo(f"  failing: {name}", err=True)
         click.echo(
-            f"{command} failed: {result.reason} (nothing published; {stays_published(result.published)}; "
+            f"{command} failed: {result.reason} ({stays_published(result.published)}; "
             f"details in {result.summary_path} and the log)",
             err=True,
         )

@@ -32,6 +32,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from extract.errors import ConfigError, SchemaDrift, SourceError
 from extract.http import HttpClient
+from extract.landing import FileStamps
 from extract.settings import PROJECT_DIR
 
 # Columns the loader adds to every raw table.
@@ -319,3 +320,17 @@ def file_fetched(path: Path, source: str = "file") -> Fetched:
     if not path.exists():
         raise SourceError(source, str(path), "file does not exist")
     return Fetched(path.read_bytes(), path.suffix.lstrip(".") or "bin", f"file://{path}")
+
+
+def file_partitions(source: str, dataset: str, files: Iterable[Path], landing_root: Path | None) -> list[Partition]:
+    """One partition per file drop: key `file=<name>`, change stamp the file's sha256 (remembered by size and
+    mtime in landing/<source>/file-stamps.json); a missing file is planned all the same and fails its fetch."""
+    files = list(files)
+    check_unique_names(files, source)
+    stamps = FileStamps.of_source(landing_root if files else None, source)
+    partitions = [
+        Partition(source, dataset, f"file={p.name}", {"path": str(p)}, stamps.sha256(p) if p.exists() else "missing")
+        for p in files
+    ]
+    stamps.save()
+    return partitions

@@ -18,6 +18,11 @@ of rows equal to the cap) is split again (partner halves, then periods, then flo
 codes) until no answer is capped: rows are never silently truncated. The capped answer itself is not
 loaded (it is a truncated subset of the split answers).
 
+File drop (`files`, dataset `extracts`, raw table `comtrade__extracts`): Comtrade product extracts saved as
+CSV with the legacy API's field names (extract/readers/comtrade_extract.py), loaded in this table's column
+names; one partition per file, change stamp = the file's sha256. A config with `files` and no `reporters`
+plans the files only.
+
 Totals are `motCode=0`, `customsCode=C00`, `partner2Code=0`; those filters are sent unless
 `breakdowns = true`, and the three dimensions are kept as columns either way (breakdown rows stay in raw).
 """
@@ -29,6 +34,7 @@ import logging
 import math
 import os
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Literal
 from urllib.parse import urlencode
 
@@ -37,12 +43,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from extract.errors import BadResponse, SchemaDrift, SourceError
 from extract.http import parse_json
+from extract.readers import comtrade_extract
 from extract.settings import PROJECT_DIR
 from extract.sources.base import (
     Code,
     Context,
     Dataset,
     Fetched,
+    FileDrops,
     Iso3,
     ParseResult,
     Partition,
@@ -51,6 +59,8 @@ from extract.sources.base import (
     Years,
     check_fields,
     conform,
+    file_fetched,
+    file_partitions,
 )
 
 log = logging.getLogger(__name__)
@@ -271,14 +281,18 @@ class FrequencySettings(BaseModel):
 class ComtradeSettings(SourceSettings):
     """[sources.comtrade]"""
 
-    reporters: list[Iso3] = Field(min_length=1, description="Reporters, ISO3 (each needs a Comtrade code).")
+    reporters: list[Iso3] = Field(
+        [], description="Reporters, ISO3 (each needs a Comtrade code); required unless `files` is set."
+    )
     partners: list[Iso3] | None = Field(
         None, description="Partners, ISO3 or WLD (the world); omitted: every partner area."
     )
     historical_codes: bool = Field(
         False, description="Also ask each partner's historical Comtrade codes, oldest first (DEU: 280 then 276)."
     )
-    years: Years = Field(description="[first, last] year asked (months of those years with frequency M).")
+    years: Years | None = Field(
+        None, description="[first, last] year asked (months of those years with frequency M); required with reporters."
+    )
     frequencies: list[Literal["A", "M"]] = Field(["A"], min_length=1, description="A (annual) and/or M (monthly).")
     cmd_codes: list[Code] = Field(
         ["TOTAL"], min_length=1, description="HS commodity codes or TOTAL, AG2, AG4, AG6, ALL."
@@ -296,9 +310,17 @@ class ComtradeSettings(SourceSettings):
     endpoint: Literal["auto", "data", "preview"] = Field(
         "auto", description=f"data (needs {KEY_ENV}), preview (keyless, 500 rows a call) or auto (data with a key)."
     )
+    files: FileDrops = Field(
+        [],
+        description="Product extracts as CSV with the legacy API field names (dataset extracts), one partition each.",
+    )
 
     @model_validator(mode="after")
     def _codes_known(self):
+        if not self.reporters and not self.files:
+            raise ValueError("reporters: at least one reporter (or files) is required")
+        if self.reporters and self.years is None:
+            raise ValueError("years: required, not set")
         current, _ = area_codes()
         for iso in self.reporters:
             if iso not in current:
@@ -313,7 +335,9 @@ class Comtrade(Source):
     name = "comtrade"
     datasets = {
         # UN Comtrade goods trade (HS) by reporter, partner, flow, commodity and period, as reported
-        "goods": Dataset("goods", {column: dtype for column, _, dtype, _ in COLUMNS})
+        "goods": Dataset("goods", {column: dtype for column, _, dtype, _ in COLUMNS}),
+        # UN Comtrade product extracts (file drop, legacy API field names), monthly, USD
+        "extracts": Dataset("extracts", comtrade_extract.SCHEMA),
     }
     Settings = ComtradeSettings
 
@@ -373,6 +397,12 @@ class Comtrade(Source):
     # ------------------------------------------------------------------ plan
 
     def plan(self, ctx: Context) -> list[Partition]:
+        partitions = file_partitions(self.name, "extracts", self.settings.files, ctx.landing_root if ctx else None)
+        if not self.settings.reporters:
+            return partitions
+        return partitions + self._api_partitions(ctx)
+
+    def _api_partitions(self, ctx: Context) -> list[Partition]:
         endpoint = self._endpoint(ctx)
         _, da_path, cap = ENDPOINTS[endpoint]
         reporters, _ = self._codes()
@@ -511,6 +541,8 @@ class Comtrade(Source):
     # ------------------------------------------------------------------ fetch
 
     def fetch(self, ctx: Context, partition: Partition) -> list[Fetched]:
+        if partition.dataset == "extracts":
+            return [file_fetched(Path(partition.params["path"]), self.name)]
         p = partition.params
         key = (p["endpoint"], tuple(p["calls"]))
         if key not in self._cache:
@@ -541,6 +573,11 @@ class Comtrade(Source):
     # ------------------------------------------------------------------ parse
 
     def parse(self, partition: Partition, bodies: list[Fetched]) -> ParseResult:
+        if partition.dataset == "extracts":
+            (body,) = bodies
+            reporters = {code: iso for iso, code in area_codes()[0].items()}
+            frame, warnings = comtrade_extract.parse(self.name, body.url, body.body, reporters)
+            return ParseResult(conform(self.name, body.url, frame, comtrade_extract.SCHEMA), warnings)
         reporter = partition.params.get("reporter")
         period = partition.params.get("period")
         freq = partition.params.get("freq")

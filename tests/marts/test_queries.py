@@ -238,15 +238,16 @@ def test_q4_kyrgyzstan_2022_imports_from_russia_and_china_are_its_national_stati
 
 def test_q5_russias_exports_rebuilt_from_the_importers_reports(demo_con):
     rows = run(demo_con, 5)
-    assert {r["importer_code"] for r in rows} == {"KGZ", "UZB"}
+    assert {r["importer_code"] for r in rows} == {"KAZ", "KGZ", "UZB"}
     assert all(r["value_basis"] == "importer_mirror_cif_to_fob" and not r["russia_reported_it"] for r in rows)
     by_key = {(r["importer_code"], r["year"]): r for r in rows}
-    for importer in ("KGZ", "UZB"):
+    for importer in ("KAZ", "KGZ", "UZB"):
         for year in (2022, 2023):
             imports_cif = fct_total(demo_con, importer, "RUS", "import", year, "national")
             expected = round(imports_cif / cif_fob_factor() / 1e6, 1)
             assert by_key[(importer, year)]["russia_exports_musd_fob"] == pytest.approx(expected, abs=ROUND_1)
     assert by_key[("KGZ", 2022)]["russia_exports_musd_fob"] == pytest.approx(2187.3)
+    assert by_key[("KAZ", 2022)]["russia_exports_musd_fob"] == pytest.approx(16255.1)
 
 
 def test_q6_eu27_share_of_kazakhstans_fdi_stock_is_the_wiiw_file(demo_con):

@@ -7,7 +7,8 @@ Two ways in, one source:
 - **File drops**: the Comext web-export CSVs (dataset `web_export`, `web_export.py`) and three CSVs
   derived from Easy-Comext spreadsheets (`cn8_exports`, `hs6_exports_eu27`, `sanctioned_total`,
   `derived_files.py`). The layout is recognised from the header; one partition per file (key = file
-  name, stamp = the file's sha256).
+  name, stamp = the file's sha256). A `.xlsx` file is a data-browser workbook of DS-045409 (one sheet per
+  product x flow; extract/readers/eurostat_workbook.py): dataset `workbook`, in the web-export schema.
 
 Geography codes are Comext's own (Geonomenclature): ISO 3166 alpha-2 for countries, *GR* for Greece
 and *GB* for the United Kingdom (not EL/UK as in other Eurostat datasets), XS Serbia, XK Kosovo,
@@ -29,6 +30,7 @@ from pydantic import Field, field_validator, model_validator
 
 from extract.errors import BadResponse
 from extract.landing import FileStamps
+from extract.readers import eurostat_workbook
 from extract.readers.csv_drop import header
 from extract.settings import PROJECT_DIR
 from extract.sources.base import (
@@ -43,6 +45,7 @@ from extract.sources.base import (
     Source,
     SourceSettings,
     Years,
+    conform,
     file_fetched,
 )
 from extract.sources.eurostat_comext import api, derived_files, web_export
@@ -144,6 +147,7 @@ class EurostatComext(Source):
     datasets = {
         "sdmx": Dataset("sdmx", api.SCHEMA),  # DS-045409 through the SDMX 2.1 API, indicators pivoted to columns.
         "web_export": Dataset("web_export", web_export.SCHEMA),  # Comext web-export CSVs, long labels mapped.
+        "workbook": Dataset("workbook", web_export.SCHEMA),  # data-browser workbooks (.xlsx), web-export schema
         **{d: Dataset(d, schema) for d, schema in derived_files.SCHEMAS.items()},  # derived from Easy-Comext
     }
     Settings = ComextSettings
@@ -163,11 +167,15 @@ class EurostatComext(Source):
         return partitions
 
     def _file_partition(self, path: Path, stamps: FileStamps | None = None) -> Partition:
+        workbook = path.suffix.lower() == ".xlsx"
         if not path.exists():  # planned all the same: its fetch fails for this file alone, naming it
-            return Partition(self.name, "web_export", path.name, {"path": path}, source_updated_at="missing")
+            dataset = "workbook" if workbook else "web_export"
+            return Partition(self.name, dataset, path.name, {"path": path}, source_updated_at="missing")
+        stamp = (stamps or FileStamps(None)).sha256(path)
+        if workbook:
+            return Partition(self.name, "workbook", path.name, {"path": path}, source_updated_at=stamp)
         first = header(path)
         dataset = next((d for d, cols in FILE_LAYOUTS.items() if first == cols), "web_export")
-        stamp = (stamps or FileStamps(None)).sha256(path)
         return Partition(self.name, dataset, path.name, {"path": path}, source_updated_at=stamp)
 
     def _base(self) -> str:
@@ -246,6 +254,9 @@ class EurostatComext(Source):
         if partition.dataset == "sdmx":
             return api.parse_sdmx(self.name, partition.params["query"], bodies)
         (b,) = bodies
+        if partition.dataset == "workbook":
+            frame = eurostat_workbook.parse(self.name, b.url, b.body, web_export.geo_labels())
+            return ParseResult(conform(self.name, b.url, frame, web_export.SCHEMA))
         if partition.dataset == "web_export":
             return web_export.parse_web_export(self.name, b.url, b.body)
         return derived_files.parse_derived(self.name, partition.dataset, b.url, b.body)
