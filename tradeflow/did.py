@@ -92,7 +92,9 @@ def estimate(
     if missing:
         raise DidError(f"panel lacks column(s) {missing}")
     n_all = panel.height
-    data = panel.filter(pl.col(outcome).is_not_null() & pl.col(outcome).is_finite())
+    # a fixed row order: floating-point sums depend on it, and the same panel must give the same digits
+    # however the warehouse happened to store it (a nightly build equals a full refresh)
+    data = panel.filter(pl.col(outcome).is_not_null() & pl.col(outcome).is_finite()).sort(product, destination, period)
     n_dropped = n_all - data.height
     if data.height == 0:
         raise DidError("no row with a finite outcome")

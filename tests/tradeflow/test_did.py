@@ -116,3 +116,9 @@ def test_a_panel_without_transit_destinations_is_refused_with_the_reason():
     )
     with pytest.raises(did.DidError, match="absorb a regressor"):
         did.estimate(panel)
+
+
+def test_the_estimate_does_not_depend_on_the_row_order():
+    panel = synthetic_panel(seed=61, b1=PLANTED_B1, b2=PLANTED_B2, noise=0.3)
+    shuffled = panel.sample(fraction=1.0, shuffle=True, seed=7)
+    assert did.estimate(shuffled) == did.estimate(panel)  # to the last digit
