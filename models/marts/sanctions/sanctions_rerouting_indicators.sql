@@ -10,6 +10,11 @@
       none      otherwise, and always when the baseline cannot carry a flag (flag_withheld_reason): a
                 baseline below var flag_min_baseline_eur (a few shipments move such an index by
                 thousands of percent) or built on fewer than var flag_min_baseline_years baseline years
+    Origins (issue 15): this mart is the EU27 default view (origin_code EU27, origin_leg_basis
+    origin_export_report: Comext), the rows it has always had, so saved queries keep their results; beside
+    the monthly index, rolling 12-month sums and same-month growth (int_rerouting_rolling). Every other
+    origin, and the EU27 seen through the transit country's import report, are in
+    sanctions_rerouting_indicators_all_origins (this mart's rows plus theirs).
 -#}
 with
 
@@ -31,8 +36,29 @@ checked as (
     from indicators
 ),
 
+rolling as (
+    select * from {{ ref('int_rerouting_rolling') }}
+),
+
+with_rolling as (
+    select
+        checked.*,
+        rolling.rolling_12m_eur,
+        rolling.yoy_growth
+    from checked
+    left join rolling
+        on
+            checked.frequency = 'M'
+            and checked.transit_code = rolling.partner_code
+            and checked.product_scope = rolling.product_scope
+            and checked.period_start = rolling.period_start
+),
+
 flagged as (
     select
+        'EU27' as origin_code,
+        'coalition' as origin_group,
+        'origin_export_report' as origin_leg_basis,
         transit_code,
         product_scope,
         frequency,
@@ -74,11 +100,16 @@ flagged as (
         unit_value_index,
         rerouting_coverage,
         products_with_both_legs,
+        rolling_12m_eur,
+        yoy_growth,
+        cast(null as double) as origin_exports_usd,
+        cast(null as double) as origin_exports_baseline_usd,
+        cast(null as double) as origin_exports_index,
         months_covered,
         baseline_n_years,
         is_complete_period,
         period_start
-    from checked
+    from with_rolling
 )
 
 select * from flagged
