@@ -32,6 +32,8 @@ CHART_KEYS = [
     "russia_central_asia_trade",
     "eu_investment_central_asia",
     "top_rerouted_products",
+    "origin_shares",
+    "product_legs",
 ]
 
 

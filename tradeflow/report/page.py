@@ -18,6 +18,7 @@ from tradeflow.report.sections import (
     fdi,
     rerouting_annual,
     rerouting_monthly,
+    rerouting_sides,
     russia_central_asia,
     top_products,
 )
@@ -225,6 +226,8 @@ def build_sections(con: duckdb.DuckDBPyConnection) -> list[Section]:
         russia_central_asia.build(con, names),
         fdi.build(con, names),
         top_products.build(con, names),
+        rerouting_sides.build_origin_shares(con, names),
+        rerouting_sides.build_product_legs(con, names),
     ]
 
 
