@@ -254,7 +254,7 @@ def _run_refresh(cfg, command: str, db: Path, *, landing: Path | None = None, so
             first = result.failing_tests[0].split(" ")[1]
             click.echo(
                 "next: rerun a failing test on the failed build, a private copy the next refresh removes: "
-                f"TRADEFLOW_DB={shlex.quote(result.build_path)} .venv/bin/dbt build --select {first}",
+                f"TRADEFLOW_DB={shlex.quote(result.build_path)} .venv/bin/dbt test --select {first}",
                 err=True,
             )
     else:
@@ -645,7 +645,7 @@ NEXT_STEPS = {
     "NoRecording": "replay has no recording of that request: run live once with `--record DIR`, or fix the config",
     "LockHeld": "wait for the running refresh, or see `tradeflow status`",
     "DbtFailed": "see the failing tests above; rerun one on a private copy, never the published file: "
-    "`cp -L $TRADEFLOW_DB /tmp/copy.duckdb && TRADEFLOW_DB=/tmp/copy.duckdb .venv/bin/dbt build --select <name>`",
+    "`cp -L $TRADEFLOW_DB /tmp/copy.duckdb && TRADEFLOW_DB=/tmp/copy.duckdb .venv/bin/dbt test --select <name>`",
     "CorruptVersion": "run `tradeflow status` (it republishes the newest intact version) or `tradeflow refresh`",
     "NoSpace": "free space on that disk, then run the refresh again",
     "RateLimited": "the API kept answering 429: wait, or lower the request rate / add an API key",
