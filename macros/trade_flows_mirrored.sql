@@ -113,6 +113,8 @@
             import_value_fob_eur - export_value_eur as gap_eur,
             export_value_usd is not null as has_export_report,
             import_value_usd is not null as has_import_report,
+            -- fct_trade_flows holds imports by country of origin only (int_trade_flows_unioned)
+            case when import_value_usd is not null then 'origin' end as import_basis,
             period_start
         from paired
     )

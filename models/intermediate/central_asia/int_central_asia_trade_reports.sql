@@ -11,6 +11,11 @@
     The own report wins; the mirror only where the country is silent (docs/models/russia_central_asia_trade.md).
     Partners: var `central_asia_partners`, and always WLD (the denominator of shares; nobody reports as the
     world, so WLD rows are own reports only).
+    partner_import_basis: the basis of the pair's import report (the country's own on imports rows, the
+    partner's on exports rows): 'origin', the only basis fct_trade_flows holds; null without one.
+    Annual rows carry the sum of the same series' monthly rows and their basis (months_sum_value_usd,
+    months_value_basis: one basis or several joined by ', ', months_in_sum, basis_matches_months); null
+    on monthly rows and on years without months.
     Beside the chosen value: the partner's own national statistics of the same flow (source national:
     Russia's Rosstat / FTS report, to 2021), as reported, no CIF/FOB adjustment (partner_own_report_*).
 -#}
@@ -49,6 +54,7 @@ sides as (
         import_value_usd as partner_reports_value_usd,
         import_value_fob_usd as mirror_value_usd,
         import_value_fob_eur as mirror_value_eur,
+        import_basis,
         period_start
     from pairs
     where exporter_code in {{ central_asia }} and importer_code in ({{ partner_list }})
@@ -67,6 +73,7 @@ sides as (
         export_value_usd as partner_reports_value_usd,
         export_value_usd * {{ factor }} as mirror_value_usd,
         export_value_eur * {{ factor }} as mirror_value_eur,
+        import_basis,
         period_start
     from pairs
     where importer_code in {{ central_asia }} and exporter_code in ({{ partner_list }})
@@ -118,15 +125,38 @@ chosen as (
         partner_reports_value_usd,
         mirror_value_usd,
         own_report_value_usd is null as is_mirror,
+        import_basis as partner_import_basis,
         period_start
     from sides
+),
+
+-- one annual value beside the sum of the same series' months and their basis (issue 13, item 4): an
+-- annual row is never silently a different quantity from its months
+months_of_years as (
+    select
+        country_code,
+        partner_code,
+        direction,
+        make_date(year(period_start), 1, 1) as period_start,
+        {{ exact_sum('value_usd') }} as months_sum_value_usd,
+        {{ exact_sum('value_eur') }} as months_sum_value_eur,
+        string_agg(distinct value_basis, ', ' order by value_basis) as months_value_basis,
+        count(*) as months_in_sum
+    from chosen
+    where frequency = 'M'
+    group by country_code, partner_code, direction, make_date(year(period_start), 1, 1)
 ),
 
 final as (
     select
         chosen.*,
         partner_national_reports.partner_own_report_value_usd,
-        partner_national_reports.partner_own_report_source_dataset
+        partner_national_reports.partner_own_report_source_dataset,
+        months_of_years.months_sum_value_usd,
+        months_of_years.months_sum_value_eur,
+        months_of_years.months_value_basis,
+        months_of_years.months_in_sum,
+        chosen.value_basis = months_of_years.months_value_basis as basis_matches_months
     from chosen
     left join partner_national_reports
         on
@@ -135,6 +165,13 @@ final as (
             and chosen.direction = partner_national_reports.direction
             and chosen.frequency = partner_national_reports.frequency
             and chosen.period_start = partner_national_reports.period_start
+    left join months_of_years
+        on
+            chosen.frequency = 'A'
+            and chosen.country_code = months_of_years.country_code
+            and chosen.partner_code = months_of_years.partner_code
+            and chosen.direction = months_of_years.direction
+            and chosen.period_start = months_of_years.period_start
 )
 
 select * from final

@@ -8,7 +8,10 @@
       substitution_ratio  = excess_eur / (EU->RU baseline - EU->RU value), same scope and period;
                             null when EU->RU did not fall
       unrecorded_arrivals = EU-reported exports - the country's reported imports from the EU (CIF/factor),
-                            on the months both legs report (unrecorded_arrivals_months_covered)
+                            on the months both legs report (unrecorded_arrivals_months_covered); the
+                            imports by consignment where the country publishes them, else by origin
+                            (partner_import_basis); the factor: cif_fob_factor, cif_fob_factor_basis;
+                            unrecorded_arrivals_estimated_factor_eur: the same with the estimated factor
     Completeness per leg: each leg carries the months it covers (months_covered for the EU exports,
     transit_exports_to_ru_months_covered, unrecorded_arrivals_months_covered); an annual row is complete
     only when every leg it carries covers twelve months.
@@ -23,6 +26,10 @@ baselines as (
 
 coverage as (
     select * from {{ ref('int_rerouting_coverage') }}
+),
+
+partner_imports as (
+    select * from {{ ref('int_rerouting_partner_imports') }}
 ),
 
 transit as (
@@ -76,6 +83,22 @@ unrecorded as (
     where measure = 'unrecorded_gap'
 ),
 
+unrecorded_estimated as (
+    select * from baselines
+    where measure = 'unrecorded_gap_estimated_factor'
+),
+
+-- one import basis and one CIF/FOB factor per partner (int_rerouting_partner_imports)
+import_legs as (
+    select distinct
+        partner_code,
+        partner_import_basis,
+        cif_fob_factor,
+        cif_fob_factor_basis,
+        cif_fob_factor_estimated
+    from partner_imports
+),
+
 unit_values as (
     select
         measure,
@@ -127,6 +150,12 @@ joined as (
         unrecorded.baseline as unrecorded_arrivals_baseline_eur,
         unrecorded.excess as unrecorded_arrivals_excess_eur,
         unrecorded.months_covered as unrecorded_arrivals_months_covered,
+        case when unrecorded.value is not null then import_legs.partner_import_basis end as partner_import_basis,
+        case when unrecorded.value is not null then import_legs.cif_fob_factor end as cif_fob_factor,
+        case when unrecorded.value is not null then import_legs.cif_fob_factor_basis end as cif_fob_factor_basis,
+        case when unrecorded.value is not null then import_legs.cif_fob_factor_estimated end
+            as cif_fob_factor_estimated,
+        unrecorded_estimated.value as unrecorded_arrivals_estimated_factor_eur,
         unit_values.unit_value_eur_per_kg,
         100 * unit_values.unit_value_eur_per_kg / nullif(unit_value_baselines.baseline_unit_value, 0)
             as unit_value_index,
@@ -165,6 +194,14 @@ joined as (
             and scoped.frequency = unrecorded.frequency
             and scoped.period_start = unrecorded.period_start
             and scoped.product_scope = 'all'
+    left join unrecorded_estimated
+        on
+            scoped.transit_code = unrecorded_estimated.partner_code
+            and scoped.frequency = unrecorded_estimated.frequency
+            and scoped.period_start = unrecorded_estimated.period_start
+            and scoped.product_scope = 'all'
+    left join import_legs
+        on scoped.transit_code = import_legs.partner_code
     left join unit_values
         on
             scoped.transit_code = unit_values.partner_code

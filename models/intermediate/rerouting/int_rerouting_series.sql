@@ -5,7 +5,10 @@
                              not_sanctioned = all - eu_banned)
       transit_exports_to_ru  the partner's own exports to Russia, USD (scope all)
       unrecorded_gap         EU27-reported exports to the partner minus the partner's reported imports
-                             from the EU27 brought from CIF to FOB, EUR (scope all)
+                             from the EU27 brought from CIF to FOB, EUR (scope all): imports by
+                             consignment where the partner publishes them, else by origin
+                             (int_rerouting_partner_imports, partner_import_basis)
+      unrecorded_gap_estimated_factor  the same with the importer's estimated CIF/FOB factor
     Annual rows come from annual data where the source publishes them (months_covered = 12), otherwise
     from the sum of the months available: `months_covered` and `last_month` say how complete they are.
     Zero, not missing: the Comext product files drop zero cells, so a month a file covers for a partner
@@ -32,6 +35,11 @@ ranked_facts as (
 best_facts as (
     select * from ranked_facts
     where source_order = 1
+),
+
+-- the partner's imports from the EU27, one basis per partner (consignment where published, else origin)
+imports_from_eu as (
+    select * from {{ ref('int_rerouting_partner_imports') }}
 ),
 
 eu27_members as (
@@ -242,16 +250,6 @@ transit_to_russia as (
     where partner_code = 'RUS' and flow = 'export'
 ),
 
-imports_from_eu as (
-    select
-        reporter_code as partner_code,
-        frequency,
-        period_start,
-        value_eur / {{ var('cif_fob_factor') }} as value_fob_eur
-    from best_facts
-    where partner_code = 'EU27' and flow = 'import'
-),
-
 unrecorded_gap as (
     select
         'unrecorded_gap' as measure,
@@ -269,12 +267,33 @@ unrecorded_gap as (
             and eu_all.period_start = imports_from_eu.period_start
 ),
 
+-- the same gap with the importer's estimated CIF/FOB factor (int_cif_fob_factors), for the sensitivity
+unrecorded_gap_estimated_factor as (
+    select
+        'unrecorded_gap_estimated_factor' as measure,
+        eu_all.partner_code,
+        'all' as product_scope,
+        eu_all.frequency,
+        eu_all.period_start,
+        eu_all.value - imports_from_eu.value_fob_estimated_eur as value,
+        cast(null as double) as net_weight_kg
+    from eu_all
+    inner join imports_from_eu
+        on
+            eu_all.partner_code = imports_from_eu.partner_code
+            and eu_all.frequency = imports_from_eu.frequency
+            and eu_all.period_start = imports_from_eu.period_start
+    where imports_from_eu.value_fob_estimated_eur is not null
+),
+
 all_series as (
     select * from eu_exports
     union all
     select * from transit_to_russia
     union all
     select * from unrecorded_gap
+    union all
+    select * from unrecorded_gap_estimated_factor
 ),
 
 monthly as (

@@ -50,6 +50,12 @@ final as (
         reports.is_mirror,
         reports.partner_own_report_value_usd,
         reports.partner_own_report_source_dataset,
+        reports.partner_import_basis,
+        reports.months_sum_value_usd,
+        reports.months_sum_value_eur,
+        reports.months_value_basis,
+        reports.months_in_sum,
+        reports.basis_matches_months,
         reports.period_start
     from reports
     left join reports as prior_year
