@@ -297,7 +297,7 @@ def test_q8_unrecorded_arrivals_in_kyrgyzstan_2022(demo_con):
     assert row["eu_declares_shipped_meur"] == pytest.approx(round(eu_exports / 1e6, 1), abs=ROUND_1)
     expected = eu_exports - kg_imports_eur / cif_fob_factor()
     assert row["unrecorded_meur"] == pytest.approx(round(expected / 1e6, 1), abs=ROUND_1)
-    assert row["unrecorded_meur"] == pytest.approx(716.1)
+    assert row["unrecorded_meur"] == pytest.approx(715.6)  # 716.1 before the EU line counted in the EU27 (item 6)
 
 
 def test_q9_uzbekistans_other_countries_are_listed_as_left_out(demo_con):

@@ -10,6 +10,7 @@ and PNG downloads land in a temporary download folder and are checked against th
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -315,6 +316,98 @@ def test_each_chart_carries_its_data_caveats_and_data_dates(report, demo_warehou
     assert f"monthly data to {comext_to}" in sections["rerouting_monthly"]
     assert f"wiiw FDI database: annual data to {wiiw_to}" in sections["eu_investment_central_asia"]
     assert 'id="data-dates"' in text and "last fetched" in text
+
+
+def _scope_lists(section_html: str, key: str) -> tuple[list[str], list[str]]:
+    block = re.search(rf'<aside class="chart-scope" data-scope-for="{key}">(.*?)</aside>', section_html, re.S)
+    assert block, f"{key}: no 'What this shows / what it cannot show' block in its section"
+    shows = re.search(r"<div data-scope-shows><h3>What this shows</h3><ul>(.*?)</ul></div>", block.group(1), re.S)
+    cannot = re.search(r"<div data-scope-cannot><h3>What it cannot show</h3><ul>(.*?)</ul></div>", block.group(1), re.S)
+    assert shows and cannot, key
+    items = [[html.unescape(li) for li in re.findall(r"<li>(.*?)</li>", m.group(1), re.S)] for m in (shows, cannot)]
+    return items[0], items[1]
+
+
+def test_every_chart_says_what_it_shows_and_what_it_cannot_show(report, demo_warehouse, browser):
+    text = report.read_text(encoding="utf-8")
+    sections = dict(re.findall(r'<section id="([a-z_]+)">(.*?)</section>', text, re.S))
+    scopes = {}
+    for key in CHART_KEYS:
+        shows, cannot = _scope_lists(sections[key], key)
+        assert shows and cannot, key
+        assert all(len(t) > 40 for t in shows + cannot), key
+        scopes[key] = (shows, cannot)
+
+    # the figures that vary come from the warehouse: recompute them here
+    con = duckdb.connect(str(demo_warehouse), read_only=True)
+    try:
+        first_m, last_m = con.execute(
+            """select strftime(min(period_start), '%B %Y'), strftime(max(period_start), '%B %Y')
+               from marts.sanctions_rerouting_indicators
+               where frequency = 'M' and product_scope = 'all' and index_vs_baseline is not null"""
+        ).fetchone()
+        below_monthly = con.execute(
+            """select count(*) from marts.sanctions_rerouting_indicators where frequency = 'M'
+               and index_vs_baseline is not null and flag_withheld_reason like 'baseline below%'"""
+        ).fetchone()[0]
+        no_leg = [
+            r[0]
+            for r in con.execute(
+                """select transit_code from marts.sanctions_rerouting_indicators where frequency = 'A'
+                   and product_scope = 'all' group by 1 having count(transit_exports_to_ru_usd) = 0 order by 1"""
+            ).fetchall()
+        ]
+        preliminary = con.execute(
+            "select distinct country_code, direction, year(period_start) from marts.russia_central_asia_trade "
+            "where is_preliminary"
+        ).fetchall()
+        uzb_max = con.execute(
+            """select max(unallocated_share_pct) from marts.russia_central_asia_trade where country_code = 'UZB'
+               and direction = 'exports' and frequency = 'A' and partner_code = 'WLD' and year(period_start) >= 2015"""
+        ).fetchone()[0]
+        top_year, top_months = con.execute(
+            """select year, max(months_covered) from marts.top_rerouted_products
+               where year = (select max(year) from marts.top_rerouted_products) group by 1"""
+        ).fetchone()
+        stock_basis = con.execute(
+            "select distinct rate_basis from marts.eu_investment_central_asia where measure = 'fdi_inward_stock'"
+        ).fetchall()
+    finally:
+        con.close()
+
+    shows, cannot = scopes["rerouting_monthly"]
+    assert f"Months {first_m} to {last_m}" in shows[0]
+    assert any(f"{below_monthly} of " in t and "EUR 100,000" in t for t in cannot)
+    _, cannot = scopes["rerouting_annual"]
+    assert any(t.startswith("Missing leg") and ", ".join(no_leg) in t for t in cannot) and "TJK" in no_leg
+    shows, cannot = scopes["russia_central_asia_trade"]
+    assert any("flat CIF/FOB factor of 1.10" in t for t in shows)  # dbt var cif_fob_factor
+    assert preliminary == [("KGZ", "imports", 2023)]
+    assert any("KGZ imports 2023" in t and "preliminary" in t for t in cannot)
+    assert round(uzb_max) == 42 and any("UZB's exports give" in t and f"–{uzb_max:.0f} %" in t for t in cannot)
+    assert any("TJK, TKM" in t and "mirror" in t for t in cannot)
+    assert any("after 2021" in t for t in cannot)  # Rosstat's own report ends in 2021
+    shows, _ = scopes["top_rerouted_products"]
+    assert top_year == 2022 and top_months == 11 and shows[0].startswith("2022: January–November")
+    shows, _ = scopes["eu_investment_central_asia"]
+    assert stock_basis == [("ecb_end_of_period",)]
+    assert any("fdi_inward_stock" in t and "end-of-period rate" in t for t in shows)
+
+    # in the browser each block is shown next to its chart, above it
+    browser.get(report.resolve().as_uri())
+    _wait_for_charts(browser)
+    shown = browser.execute_script(
+        """const out = {};
+           for (const el of document.querySelectorAll('aside.chart-scope')) {
+             const chart = el.closest('section').querySelector('div.chart');
+             const r = el.getBoundingClientRect();
+             out[el.dataset.scopeFor] = {h: r.height, above: chart ? r.top < chart.getBoundingClientRect().top : false};
+           }
+           return out;"""
+    )
+    assert sorted(shown) == sorted(CHART_KEYS)
+    for key, box in shown.items():
+        assert box["h"] > 20 and box["above"], key
 
 
 def test_a_filter_changes_the_charts_and_the_download(report, demo_warehouse, browser, download_dir):

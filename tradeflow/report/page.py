@@ -13,6 +13,7 @@ import vl_convert
 
 from tradeflow.report.caveats import for_chart as caveats_for
 from tradeflow.report.data import build_info, country_names, data_dates_line, source_dates
+from tradeflow.report.scope import scope_for
 from tradeflow.report.sections import (
     Section,
     fdi,
@@ -60,6 +61,19 @@ def _caveats(info: dict) -> list[str]:
             f"<code>{html.escape(command or 'an unknown command')}</code>."
         )
     return items
+
+
+def _scope_html(s: Section) -> str:
+    """The chart's "What this shows / what it cannot show" block."""
+
+    def items(texts: list[str]) -> str:
+        return "".join(f"<li>{html.escape(t)}</li>" for t in texts)
+
+    return (
+        f'<aside class="chart-scope" data-scope-for="{s.key}">'
+        f"<div data-scope-shows><h3>What this shows</h3><ul>{items(s.scope.shows)}</ul></div>"
+        f"<div data-scope-cannot><h3>What it cannot show</h3><ul>{items(s.scope.cannot_show)}</ul></div></aside>"
+    )
 
 
 def chart_spec(section: Section) -> dict:
@@ -122,6 +136,8 @@ def render_html(
     for i, s in enumerate(sections, start=1):
         body.append(f'<section id="{s.key}"><h2>{i}. {html.escape(s.heading)}</h2>')
         body.append(f"<p>{html.escape(s.how_to_read)}</p>")
+        if s.scope is not None:
+            body.append(_scope_html(s))
         notes = caveats_for(s.key)
         if notes:
             items = "".join(f"<li><b>{html.escape(c.title)}.</b> {html.escape(c.text)}</li>" for c in notes)
@@ -220,7 +236,7 @@ World Bank WDI (CC BY 4.0), ECB exchange rates; cite the original publisher. Cha
 
 def build_sections(con: duckdb.DuckDBPyConnection) -> list[Section]:
     names = country_names(con)
-    return [
+    sections = [
         rerouting_annual.build(con, names),
         rerouting_monthly.build(con, names),
         russia_central_asia.build(con, names),
@@ -229,6 +245,10 @@ def build_sections(con: duckdb.DuckDBPyConnection) -> list[Section]:
         rerouting_sides.build_origin_shares(con, names),
         rerouting_sides.build_product_legs(con, names),
     ]
+    for s in sections:
+        if s.chart is not None:
+            s.scope = scope_for(con, s.key)
+    return sections
 
 
 def build_report(db_path: Path | str, out_path: Path | str, png_dir: Path | str | None = None) -> Path:

@@ -124,6 +124,10 @@ form.filters .hint { flex-basis: 100%; margin: 2px 0 0; font-size: 12.5px; color
 #highlight-note { font-weight: bold; color: #1f4e9c; }
 .chart-caveats { background: #fff8e1; border-left: 4px solid #f0b400; padding: 2px 12px; margin: 8px 0; }
 .chart-caveats li { font-size: 13px; }
+.chart-scope { display: flex; gap: 24px; background: #eef4fb; border-left: 4px solid #1f4e9c; padding: 2px 12px; margin: 8px 0; }
+.chart-scope > div { flex: 1; }
+.chart-scope h3 { margin: 6px 0 2px; font-size: 13.5px; }
+.chart-scope li { font-size: 13px; }
 .chart-tools { margin: 6px 0; font-size: 13px; }
 .chart-tools .count { color: #555; margin-left: 8px; }
 details.chart-data summary { cursor: pointer; font-size: 13px; }

@@ -7,7 +7,9 @@
     A product whose baseline lies in codes the data do not have (no code it converts from, nor the code
     itself, appears in the EU27 HS6 data of the baseline years: e.g. smartphones 851713, new in HS2022,
     when the files of 2019-2021 do not carry 851712) has no baseline: baseline_eur null and
-    baseline_note says why, never a zero baseline. top_rerouted_products ranks these.
+    baseline_note says why. A product the baseline data carry but never sent to this country in the baseline
+    years has a baseline of zero, said in baseline_note (no index: top_rerouted_products ranks only
+    positive baselines).
 -#}
 with
 
@@ -133,10 +135,16 @@ product_years as (
         yearly.year,
         available_baseline_years.first_year || '-' || available_baseline_years.last_year as baseline_years,
         yearly.eu_exports_eur,
-        case when covered_products.product_code is not null then baselines.baseline_eur end as baseline_eur,
+        -- a product the baseline years' data carry, never sent to this country then: a true zero baseline
+        -- (the files drop zero cells), with no index; a product the data do not have: no baseline at all
+        case
+            when covered_products.product_code is not null then coalesce(baselines.baseline_eur, 0)
+        end as baseline_eur,
         case
             when covered_products.product_code is null
                 then 'no baseline: the data of the baseline years have none of the codes it converts from'
+            when coalesce(baselines.baseline_eur, 0) = 0
+                then 'zero baseline: no EU27 exports of it to the country in the baseline years (no index)'
         end as baseline_note,
         yearly.months_covered
     from yearly

@@ -8,6 +8,12 @@
 -- branch (macros/trade_branches.sql: trade_branch_summed).
 with
 
+-- Kyrgyzstan's 'European Union (EU)' line: EU trade allocated to no member state (stg_national__kg_nsc_flows)
+kg_nsc_eu27_unallocated as (
+    select * from {{ ref('stg_national__kg_nsc_flows') }}
+    where is_eu27_unallocated and value_usd is not null and reporter_code is not null and flow is not null
+),
+
 summed as (
     {%- for branch in branches if branch.source != 'national' %}
         {{ trade_branch_summed(branch) }}
@@ -29,7 +35,40 @@ eu27_members as (
 ),
 
 -- National statistics list every partner country: their EU27 total is the sum of the 27 members
--- (not for a table of main partners only, such as Rosstat's 29: branch flag partial_partners).
+-- (not for a table of main partners only, such as Rosstat's 29: branch flag partial_partners), plus the
+-- trade a source gives to the EU without a member state (Kyrgyzstan's 'European Union (EU)' line, a leaf
+-- row beside the members, never their sum: no double count).
+national_eu27_parts as (
+    select summed.*
+    from summed_national as summed
+    inner join eu27_members
+        on summed.partner_code = eu27_members.iso3
+    {%- set partial = branches | selectattr('partial_partners') | map(attribute='dataset') | list %}
+    {%- if partial %}
+        where summed.source_dataset not in ('{{ partial | join("', '") }}')
+    {%- endif %}
+    union all
+    select
+        partition_id,
+        'national' as source,
+        'national__kg_nsc' as source_dataset,
+        reporter_code,
+        partner_code,
+        'TOTAL' as product_code,
+        'TOTAL' as product_level,
+        flow,
+        frequency,
+        valuation,
+        'USD' as currency_original,
+        value_usd as value_usd_reported,
+        cast(null as double) as value_eur_reported,
+        cast(null as double) as net_weight_kg,
+        1 as source_rows,
+        period_start,
+        _loaded_at
+    from kg_nsc_eu27_unallocated
+),
+
 national_eu27 as (
     select
         summed.partition_id,
@@ -49,13 +88,7 @@ national_eu27 as (
         sum(summed.source_rows) as source_rows,
         summed.period_start,
         max(summed._loaded_at) as _loaded_at
-    from summed_national as summed
-    inner join eu27_members
-        on summed.partner_code = eu27_members.iso3
-    {%- set partial = branches | selectattr('partial_partners') | map(attribute='dataset') | list %}
-    {%- if partial %}
-        where summed.source_dataset not in ('{{ partial | join("', '") }}')
-    {%- endif %}
+    from national_eu27_parts as summed
     group by
         summed.partition_id, summed.source, summed.source_dataset, summed.reporter_code, summed.product_code,
         summed.product_level, summed.flow, summed.frequency, summed.valuation, summed.currency_original,

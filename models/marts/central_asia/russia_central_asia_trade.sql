@@ -6,6 +6,10 @@
     country's total with the world (WLD, own reports only).
     Beside it, the partner's own national statistics of the same flow (Russia's Rosstat / FTS report, to
     2021) as reported, in partner_own_report_value_usd: the two sides of one flow, side by side.
+    Against named trade (int_central_asia_partner_allocation): beside the world total, the part of it the
+    same report allocates to named partner countries and the rest (unallocated: "Other countries" and
+    similar lines), so a partner's share can be read against named trade; on EU27 rows the part of the
+    EU27 total allocated to no member state; is_preliminary where the row's own report is preliminary.
 -#}
 {%- set partner_list = "'" ~ var('central_asia_partners') | join("', '") ~ "'" %}
 with
@@ -14,13 +18,18 @@ reports as (
     select * from {{ ref('int_central_asia_trade_reports') }}
 ),
 
+allocation as (
+    select * from {{ ref('int_central_asia_partner_allocation') }}
+),
+
 world_totals as (
     select
         country_code,
         direction,
         frequency,
         period_start,
-        value_usd as world_total_value_usd
+        value_usd as world_total_value_usd,
+        split_part(source_dataset, ':', 1) as world_dataset
     from reports
     where partner_code = 'WLD'
 ),
@@ -56,6 +65,13 @@ final as (
         reports.months_value_basis,
         reports.months_in_sum,
         reports.basis_matches_months,
+        world_allocation.named_partners_total_value_usd,
+        world_allocation.unallocated_value_usd,
+        100 * world_allocation.unallocated_value_usd / nullif(world_totals.world_total_value_usd, 0)
+            as unallocated_share_pct,
+        case when reports.partner_code = 'EU27' then own_allocation.eu27_unallocated_value_usd end
+            as eu27_unallocated_value_usd,
+        coalesce(not reports.is_mirror and own_allocation.is_preliminary, false) as is_preliminary,
         reports.period_start
     from reports
     left join reports as prior_year
@@ -72,6 +88,20 @@ final as (
             and reports.direction = world_totals.direction
             and reports.frequency = world_totals.frequency
             and reports.period_start = world_totals.period_start
+    left join allocation as world_allocation
+        on
+            world_totals.country_code = world_allocation.country_code
+            and world_totals.world_dataset = world_allocation.dataset
+            and world_totals.direction = world_allocation.direction
+            and world_totals.frequency = world_allocation.frequency
+            and world_totals.period_start = world_allocation.period_start
+    left join allocation as own_allocation
+        on
+            reports.country_code = own_allocation.country_code
+            and split_part(reports.source_dataset, ':', 1) = own_allocation.dataset
+            and reports.direction = own_allocation.direction
+            and reports.frequency = own_allocation.frequency
+            and reports.period_start = own_allocation.period_start
     where reports.partner_code in ({{ partner_list }})
 )
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import altair as alt
 
+from tradeflow.report.scope import Scope
+
 
 @dataclass
 class Section:
@@ -22,3 +24,5 @@ class Section:
     """Which table column each page filter applies to: {"country": ..., "year": ..., "scope": ...}."""
     data_sources: list[str] = field(default_factory=list)
     """The ops source names whose data date the chart's caption states (ops.partitions.source)."""
+    scope: Scope | None = None
+    """What the chart shows and cannot show (tradeflow/report/scope.py), from the warehouse."""
