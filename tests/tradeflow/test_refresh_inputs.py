@@ -15,7 +15,7 @@ from tests.helpers import PROJECT_DIR, config_folder, env_for, refresh, run_trad
 
 pytestmark = pytest.mark.slow
 
-ARM = PROJECT_DIR / "data" / "files" / "national" / "armstat_armenia_trade_by_country_monthly_2017-2023.csv"
+ARM = PROJECT_DIR / "data" / "files" / "national" / "armstat_trade_by_country_monthly_2007-2024_tvyal.csv"
 KZ = PROJECT_DIR / "data" / "files" / "eurostat_comext" / "eu_member_exports_to_KZ_monthly_2019-2024.csv"
 
 
