@@ -148,6 +148,19 @@ def test_top_rerouted_products_for_unchanged_codes_equal_a_polars_recomputation(
     assert mart and mart[0][0] == pytest.approx(100 * 17_885_488 / 1_387_785, rel=1e-12)  # 1,288.78
 
 
+def codes_in_the_baseline_years() -> set[str]:
+    """The codes the file has in the baseline years for any partner (Russia and Belarus too)."""
+    df = pl.read_csv(HS6_FILE, schema_overrides={"hs6": pl.String})
+    years = pl.col("month").str.slice(0, 4).cast(pl.Int32)
+    return set(df.filter(years.is_between(BASELINE_YEARS.start, BASELINE_YEARS.stop - 1))["hs6"])
+
+
+def expected_baseline(key, want, in_baseline: set[str]):
+    """The baseline rule 1c: a code absent from every partner's baseline-year data has none (null); a code the
+    data carry that this country did not receive then has a true zero."""
+    return want["baseline_eur"] if want["baseline_eur"] > 0 or key[2] in in_baseline else None
+
+
 def _product_years(con, codes):
     rows = con.execute(
         """select transit_code, year, product_code, eu_exports_eur, baseline_eur, baseline_note, months_covered
@@ -160,12 +173,17 @@ def test_every_product_year_of_an_unchanged_code_equals_the_recomputation(demo_c
     _, codes, expected = recomputed
     got = _product_years(demo_con, codes)
     assert set(got) == set(expected)
+    in_baseline = codes_in_the_baseline_years()
     positive = 0
     for key, want in expected.items():
         exports, baseline, _, months = got[key]
         assert months == want["months_covered"], key
         assert exports == pytest.approx(want["eu_exports_eur"], abs=CENT), key
-        assert baseline == pytest.approx(want["baseline_eur"], abs=CENT), key  # a zero baseline too
+        want_baseline = expected_baseline(key, want, in_baseline)
+        if want_baseline is None:
+            assert baseline is None, key
+        else:
+            assert baseline == pytest.approx(want_baseline, abs=CENT), key  # a zero baseline too
         positive += want["baseline_eur"] > 0
     assert positive > 1000, positive
 
@@ -173,9 +191,14 @@ def test_every_product_year_of_an_unchanged_code_equals_the_recomputation(demo_c
 def test_a_zero_baseline_of_a_code_the_data_have_is_zero(demo_con, recomputed):
     _, codes, expected = recomputed
     got = _product_years(demo_con, codes)
-    zero = [key for key, want in expected.items() if want["baseline_eur"] == 0]
+    in_baseline = codes_in_the_baseline_years()
+    zero = [key for key, want in expected.items() if want["baseline_eur"] == 0 and key[2] in in_baseline]
+    absent = [key for key, want in expected.items() if want["baseline_eur"] == 0 and key[2] not in in_baseline]
     assert zero  # e.g. KAZ 2022 521151: EUR 659 in 2022-10, nothing to Kazakhstan in 2020-2021
     assert all(got[key][1] == 0 and got[key][2].startswith("zero baseline") for key in zero)
+    # a code no partner has in 2020-2021 (e.g. UZB 2022 730459): no baseline at all, with the reason
+    assert absent
+    assert all(got[key][1] is None and got[key][2].startswith("no baseline") for key in absent)
 
 
 def test_chpl_scope_2022_months_equal_the_files_sum_of_the_listed_codes(demo_con, recomputed):
