@@ -1,0 +1,93 @@
+"""compare_marts (the parity check's comparison) on tiny DuckDB files and Parquet folders: no Spark."""
+
+from __future__ import annotations
+
+import duckdb
+
+from tradeflow.spark import compare_marts, export_raw_layer
+
+
+def _warehouse(path, rows):
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts")
+    con.execute("create table marts.flows (code varchar, period date, value_usd double, ratio double)")
+    con.executemany("insert into marts.flows values (?, ?, ?, ?)", rows)
+    con.close()
+    return path
+
+
+def _spark_side(tmp_path, rows, name="flows"):
+    """What Spark writes for a mart: a folder of Parquet files, partition column last."""
+    folder = tmp_path / "spark" / name
+    folder.mkdir(parents=True)
+    con = duckdb.connect()
+    con.execute("create table t (value_usd double, ratio double, code varchar, period date)")
+    if rows:
+        con.executemany("insert into t values (?, ?, ?, ?)", rows)
+    con.execute(f"copy t to '{folder}/part-00000.parquet' (format parquet)")
+    return tmp_path / "spark"
+
+
+ROWS = [("KAZ", "2023-01-01", 1234.565001, 0.1234567891), ("KAZ", "2023-01-01", 1234.565001, 0.1234567891)]
+
+
+def test_equal_within_a_cent_and_1e9(tmp_path):
+    db = _warehouse(tmp_path / "a.duckdb", ROWS)
+    # summed in another order: a few ulps apart, the same to the cent and to 1e-9
+    spark = _spark_side(tmp_path, [(1234.5650010000002, 0.12345678910000001, "KAZ", "2023-01-01")] * 2)
+    counts, problems = compare_marts(db, spark)
+    assert counts == {"flows": 2}
+    assert problems == []
+
+
+def test_a_cent_off_and_a_missing_duplicate_are_differences(tmp_path):
+    db = _warehouse(tmp_path / "a.duckdb", ROWS)
+    spark = _spark_side(tmp_path, [(1234.58, 0.1234567891, "KAZ", "2023-01-01")])
+    counts, problems = compare_marts(db, spark)
+    assert counts == {"flows": 2}
+    assert len(problems) == 1
+    assert (problems[0].mart, problems[0].only_duckdb, problems[0].only_spark) == ("flows", 2, 1)
+    assert "2 rows only on DuckDB, 1 only on Spark" in str(problems[0])
+
+
+def test_ratio_beyond_1e9_is_a_difference(tmp_path):
+    db = _warehouse(tmp_path / "a.duckdb", ROWS[:1])
+    spark = _spark_side(tmp_path, [(1234.565001, 0.1234567911, "KAZ", "2023-01-01")])
+    _, problems = compare_marts(db, spark)
+    assert [(p.only_duckdb, p.only_spark) for p in problems] == [(1, 1)]
+
+
+def test_missing_mart_and_missing_column(tmp_path):
+    db = _warehouse(tmp_path / "a.duckdb", ROWS)
+    con = duckdb.connect(str(db))
+    con.execute("create table marts.other (x integer)")
+    con.close()
+    spark = _spark_side(tmp_path, [(1.0, 0.5, "KAZ", "2023-01-01")])
+    extra = tmp_path / "spark" / "only_spark"
+    extra.mkdir()
+    _, problems = compare_marts(db, spark)
+    text = sorted(str(p) for p in problems)
+    assert text[0].startswith("flows: rows differ")
+    assert text[1] == "only_spark: built on Spark, not on DuckDB"
+    assert text[2].startswith("other: no Parquet files in")
+
+
+def test_export_raw_layer_writes_every_raw_and_ops_table(tmp_path):
+    db = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("create schema raw; create schema ops; create schema marts")
+    con.execute("create table raw.src__data as select * from (values ('a', 1), ('b', 2)) t(k, v)")
+    con.execute("create table ops.partitions (source varchar)")
+    con.execute("create table marts.m as select 1 as x")
+    con.close()
+    counts = export_raw_layer(db, tmp_path / "raw")
+    assert counts == {"raw.src__data": 2, "ops.partitions": 0}
+    assert sorted(p.name for p in (tmp_path / "raw").iterdir()) == ["ops", "raw"]
+    rows = duckdb.execute(f"select * from '{tmp_path}/raw/raw/src__data/*.parquet' order by k").fetchall()
+    assert rows == [("a", 1), ("b", 2)]
+    # a second export replaces the layer whole
+    con = duckdb.connect(str(db))
+    con.execute("delete from raw.src__data where k = 'a'")
+    con.close()
+    assert export_raw_layer(db, tmp_path / "raw")["raw.src__data"] == 1
+    assert duckdb.execute(f"select count(*) from '{tmp_path}/raw/raw/src__data/*.parquet'").fetchone() == (1,)
