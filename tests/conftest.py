@@ -10,6 +10,16 @@ import pytest
 from tests.helpers import run_tradeflow
 
 
+def pytest_collection_modifyitems(config, items):
+    """Cluster tests (four JVMs, minutes) run only when asked for: `pytest -m cluster`."""
+    if "cluster" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="starts a Spark standalone cluster: opt-in with `pytest -m cluster`")
+    for item in items:
+        if "cluster" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def demo_warehouse(tmp_path_factory) -> Path:
     """The warehouse `tradeflow demo` builds from the bundled data, in a temporary place."""

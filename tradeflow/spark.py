@@ -121,7 +121,12 @@ class SparkBuild:
 
 
 def build_on_spark(
-    raw_root: Path, work_dir: Path, *, master: str | None = None, select: list[str] | None = None
+    raw_root: Path,
+    work_dir: Path,
+    *,
+    master: str | None = None,
+    select: list[str] | None = None,
+    timeout: float | None = None,
 ) -> SparkBuild:
     """`dbt build --target spark` over the raw layer at `raw_root`, then the marts as Parquet.
 
@@ -133,13 +138,13 @@ def build_on_spark(
     env = spark_env(raw_root, work_dir, master)
     target_path = work_dir / "target"
     args = ["build", "--target", "spark"] + (["--select", *select] if select else [])
-    output = run_dbt(args, capture=True, target_path=target_path, executable=dbt, env=env)
+    output = run_dbt(args, capture=True, target_path=target_path, executable=dbt, env=env, timeout=timeout)
     version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     marts_root = work_dir / "marts"
     version_dir = marts_root / version
     version_dir.parent.mkdir(parents=True, exist_ok=True)
     export_args = ["run-operation", "export_marts", "--target", "spark", "--args", f"{{path: '{version_dir}'}}"]
-    output += run_dbt(export_args, capture=True, target_path=target_path, executable=dbt, env=env)
+    output += run_dbt(export_args, capture=True, target_path=target_path, executable=dbt, env=env, timeout=timeout)
     link = marts_root / "current"
     tmp = marts_root / f".current-{uuid.uuid4().hex[:8]}"
     os.symlink(version, tmp)

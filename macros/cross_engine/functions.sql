@@ -44,8 +44,8 @@
     cast(timezone('UTC', cast({{ expr }} as timestamptz)) as timestamp)
 {%- endmacro %}
 
-{#- Spark's timestamp is an instant shown in the session time zone (UTC in profiles.yml); to_utc_timestamp
-    makes the result independent of that setting. -#}
+{#- Spark: read the string as an instant (timestamp_ltz honours the offset), take its UTC wall clock
+    whatever the session time zone, and drop the zone (`timestamp` is timestamp_ntz in profiles.yml). -#}
 {% macro spark__utc_timestamp(expr) -%}
-    to_utc_timestamp(cast({{ expr }} as timestamp), current_timezone())
+    cast(to_utc_timestamp(cast({{ expr }} as timestamp_ltz), current_timezone()) as timestamp_ntz)
 {%- endmacro %}
