@@ -17,7 +17,7 @@ links as (
         to_hs6 as hs2017_code,
         from_hs6 as hs2022_code,
         relationship,
-        1.0 / count(*) over (partition by to_hs6) as weight
+        cast(1 as double) / count(*) over (partition by to_hs6) as weight
     from {{ ref('hs_concordance') }}
     where from_vintage = 'HS2022' and to_vintage = 'HS2017'
 ),
