@@ -29,7 +29,9 @@ def _wait_for_line(path, text: str, proc: subprocess.Popen, seconds: float) -> N
         if path.exists() and text in path.read_text(errors="replace"):
             return
         if proc.poll() is not None:
-            raise AssertionError(f"{proc.args[1]} exited {proc.returncode}:\n{path.read_text(errors='replace')[-2000:]}")
+            raise AssertionError(
+                f"{proc.args[1]} exited {proc.returncode}:\n{path.read_text(errors='replace')[-2000:]}"
+            )
         time.sleep(0.5)
     raise AssertionError(f"no '{text}' in {path} after {seconds:.0f} s:\n{path.read_text(errors='replace')[-2000:]}")
 
