@@ -21,3 +21,38 @@
 {% macro spark__replace_changed_rows(column, condition) -%}
     {{ return({'incremental_strategy': 'insert_overwrite', 'partition_by': [column], 'file_format': 'parquet'}) }}
 {%- endmacro %}
+
+{#-
+    Config for an incremental model that appends this build's rows (column `column` = dbt's
+    invocation_id) and then removes every earlier build's: `{{ config(materialized='incremental',
+    **keep_only_this_build('build_id')) }}`.
+-#}
+{% macro keep_only_this_build(column) -%}
+    {{ return(adapter.dispatch('keep_only_this_build', 'tradeflow')(column)) }}
+{%- endmacro %}
+
+{#- DuckDB: a post-hook deletes the other builds' rows. -#}
+{% macro default__keep_only_this_build(column) -%}
+    {%- set hook = "delete from {{ this }} where " ~ column ~ " <> '{{ invocation_id }}'" -%}
+    {{ return({'incremental_strategy': 'append', 'post_hook': hook}) }}
+{%- endmacro %}
+
+{#- Spark: no DELETE on Parquet; the table is partitioned by the build and the post-hook drops the
+    partitions of the other builds. -#}
+{% macro spark__keep_only_this_build(column) -%}
+    {%- set hook = "{{ drop_other_builds(this, '" ~ column ~ "') }}" -%}
+    {{ return({'incremental_strategy': 'append', 'partition_by': [column], 'file_format': 'parquet', 'post_hook': hook}) }}
+{%- endmacro %}
+
+{#- Drops every partition of `relation` whose `column` is not this invocation's; returns a no-op statement. -#}
+{% macro drop_other_builds(relation, column) -%}
+    {%- if execute -%}
+        {%- for row in run_query('show partitions ' ~ relation) -%}
+            {%- set spec = row[0] -%}
+            {%- if spec != column ~ '=' ~ invocation_id -%}
+                {%- do run_query('alter table ' ~ relation ~ " drop if exists partition (" ~ column ~ " = '" ~ spec.split('=', 1)[1] ~ "')") -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}
