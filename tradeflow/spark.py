@@ -44,6 +44,14 @@ def spark_venv() -> Path:
     return Path(os.environ.get("TRADEFLOW_SPARK_VENV", PROJECT_DIR / ".venv-spark"))
 
 
+def spark_home() -> Path:
+    """The Spark distribution inside the pyspark package of .venv-spark (bin/, jars/, sbin/)."""
+    found = sorted((spark_venv() / "lib").glob("python3*/site-packages/pyspark/jars"))
+    if not found:
+        raise SparkUnavailable(f"no pyspark in {spark_venv()}; run `make setup-spark`")
+    return found[-1].parent
+
+
 def spark_dbt() -> Path:
     dbt = spark_venv() / "bin" / "dbt"
     if not dbt.exists():

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tradeflow.spark import build_on_spark, compare_marts, export_raw_layer, spark_venv
+from tradeflow.spark import build_on_spark, compare_marts, export_raw_layer, spark_home
 
 pytestmark = [pytest.mark.slow, pytest.mark.cluster]
 
@@ -39,10 +39,11 @@ def _wait_for_line(path, text: str, proc: subprocess.Popen, seconds: float) -> N
 @pytest.fixture()
 def standalone_cluster(tmp_path):
     """spark://127.0.0.1:<port> with one worker (1 core, 1 GB); both stopped (by pid) afterwards."""
-    spark_class = str(spark_venv() / "bin" / "spark-class")
+    spark_class = str(spark_home() / "bin" / "spark-class")
     port = _free_port()
     env = {
         **os.environ,
+        "SPARK_HOME": str(spark_home()),
         "SPARK_LOCAL_IP": "127.0.0.1",
         "SPARK_DAEMON_MEMORY": "256m",
         "SPARK_WORKER_DIR": str(tmp_path / "work"),
@@ -58,7 +59,7 @@ def standalone_cluster(tmp_path):
             env=env, stdout=master_log.open("w"), stderr=subprocess.STDOUT,
         )  # fmt: skip
         procs.append(master)
-        _wait_for_line(master_log, "I have been elected leader", master, 120)
+        _wait_for_line(master_log, "I have been elected leader", master, 300)
         worker_log = tmp_path / "worker.log"
         worker = subprocess.Popen(
             [spark_class, "org.apache.spark.deploy.worker.Worker", url, "--host", "127.0.0.1", "--cores", "1",
@@ -66,7 +67,7 @@ def standalone_cluster(tmp_path):
             env=env, stdout=worker_log.open("w"), stderr=subprocess.STDOUT,
         )  # fmt: skip
         procs.append(worker)
-        _wait_for_line(worker_log, "Successfully registered with master", worker, 120)
+        _wait_for_line(worker_log, "Successfully registered with master", worker, 300)
         yield url, worker_log
     finally:
         for proc in reversed(procs):
