@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -75,12 +77,21 @@ def run_dbt(
     env["DBT_LOG_PATH"] = str(target_path / "logs")
     if db_path is not None:
         Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(cmd, cwd=PROJECT_DIR, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # with a timeout dbt gets its own process group, so that a kill also ends what it started (Spark's JVM)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=PROJECT_DIR,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=timeout is not None,
+    )
     faults.checkpoint("dbt")  # crash tests: dbt is running on the build file
     try:
         output, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
         output, _ = proc.communicate()
         tail = " | ".join([line for line in output.strip().splitlines() if line.strip()][-3:])
         raise DbtFailed(
