@@ -29,7 +29,7 @@ def test_every_mart_on_spark_equals_duckdb(demo_warehouse, tmp_path_factory):
     work = tmp_path_factory.mktemp("spark")
     raw = export_raw_layer(demo_warehouse, work / "raw")
     assert raw["raw.eurostat_comext__hs6_exports_eu27"] > 100_000
-    build = build_on_spark(work / "raw", work / "spark", master="local[2]", timeout=1500)
+    build = build_on_spark(work / "raw", work / "spark", master="local[2]", timeout=2700)
     assert (work / "spark" / "marts" / "current").resolve() == build.marts_dir.resolve()
     counts, problems = compare_marts(demo_warehouse, build.marts_dir)
     assert [str(p) for p in problems] == []
