@@ -32,6 +32,11 @@ class RunSettings(BaseModel):
     lookback_periods: int = Field(
         1, ge=0, description="Periods re-fetched at the end of a source's range when it has no change stamp."
     )
+    min_interval: float | None = Field(
+        None, ge=0, description="Seconds between two requests to one host (default: 1 live, 0 replay)."
+    )
+    retry_attempts: int = Field(5, ge=1, description="Attempts per request (429, 5xx, timeouts; backoff between).")
+    timeout_seconds: float = Field(120.0, gt=0, description="Read timeout of one request, in seconds.")
 
 
 @dataclass
@@ -41,6 +46,9 @@ class Config:
     cassettes: list[Path] = field(default_factory=list)
     record_to: Path | None = None
     lookback_periods: int = 1
+    min_interval: float | None = None
+    retry_attempts: int = 5
+    timeout_seconds: float = 120.0
     # name -> that source's validated settings (a plain dict given here is validated the same way)
     sources: dict[str, SourceSettings] = field(default_factory=dict)
     # not from the file: partitions whose reload may lose rows or periods this run (`--accept-shrink`)
@@ -77,9 +85,11 @@ def load_config(path: Path | str) -> Config:
         data = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    unknown = sorted(set(data) - {"run", "sources"})
+    unknown = sorted(set(data) - {"run", "sources", "alerts"})  # [alerts]: tradeflow/alerts.py
     if unknown:
-        raise ConfigError(f"{path}: unknown section [{unknown[0]}]; a configuration has [run] and [sources.<name>]")
+        raise ConfigError(
+            f"{path}: unknown section [{unknown[0]}]; a configuration has [run], [sources.<name>] and [alerts]"
+        )
     base = path.resolve().parent
     run = parse_settings(RunSettings, data.get("run", {}), f"{path}: [run]", base)
     sources = data.get("sources", {})
@@ -91,6 +101,9 @@ def load_config(path: Path | str) -> Config:
         cassettes=list(run.cassettes),
         record_to=run.record_to,
         lookback_periods=run.lookback_periods,
+        min_interval=run.min_interval,
+        retry_attempts=run.retry_attempts,
+        timeout_seconds=run.timeout_seconds,
         sources={name: source_settings(name, settings, path, base) for name, settings in sources.items()},
     )
 

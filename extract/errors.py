@@ -30,6 +30,19 @@ class RateLimited(SourceError):
     """The server kept answering 429 after every retry."""
 
 
+class StopForTonight(SourceError):
+    """The source may not be asked anything more in this run: its daily budget is spent or its quota is
+    exhausted. Not a failure: what is left is asked on the next run."""
+
+
+class BudgetSpent(StopForTonight):
+    """The source's daily budget (`daily_budget` calls) is spent for this run."""
+
+
+class QuotaExceeded(StopForTonight):
+    """The API refused a call because the key's call quota is exhausted (not retried: it lasts the day)."""
+
+
 class SchemaDrift(SourceError):
     """A required field is missing (or a field has the wrong type) in a response or file."""
 

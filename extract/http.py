@@ -38,7 +38,16 @@ from requests.structures import CaseInsensitiveDict
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from extract import __version__
-from extract.errors import BadResponse, NoRecording, RateLimited, SourceError, Truncated
+from extract.errors import (
+    BadResponse,
+    BudgetSpent,
+    NoRecording,
+    QuotaExceeded,
+    RateLimited,
+    SourceError,
+    StopForTonight,
+    Truncated,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +55,15 @@ USER_AGENT = f"tradeflow/{__version__} (+https://github.com/tradeflow/tradeflow;
 SECRET_PARAMS = {"subscription-key", "subscription_key", "apikey", "api_key", "key", "token", "access_token"}
 SECRET_HEADERS = {"ocp-apim-subscription-key", "authorization", "x-api-key"}
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+# An exhausted call quota (Azure API Management, which fronts UN Comtrade, answers
+# {"statusCode": 403|429, "message": "Out of call volume quota. Quota will be replenished in HH:MM:SS."}):
+# it lasts until the quota renews, so it is never retried.
+QUOTA_STATUSES = {403, 429}
+QUOTA_MARKERS = (b"out of call volume quota", b"quota exceeded", b"quota will be replenished")
+
+
+def is_quota_exhausted(status: int, body: bytes) -> bool:
+    return status in QUOTA_STATUSES and any(m in body[:2000].lower() for m in QUOTA_MARKERS)
 
 
 # --------------------------------------------------------------------------- secrets and URLs
@@ -271,6 +289,10 @@ class HttpClient:
     min_interval: float = 1.0
     requests_made: int = 0
     sleeps: list[float] = field(default_factory=list)
+    # per source: calls allowed in this run (a daily budget), calls made, and why a source is stopped
+    budgets: dict[str, int] = field(default_factory=dict)
+    spent: dict[str, int] = field(default_factory=dict)
+    stopped: dict[str, StopForTonight] = field(default_factory=dict)
 
     def __post_init__(self):
         self.session.headers["User-Agent"] = USER_AGENT
@@ -290,6 +312,18 @@ class HttpClient:
                 return min(stated, self.retry.backoff_max)
         return backoff
 
+    def _check_allowed(self, source: str, shown: str) -> None:
+        """Raise instead of sending when the source is stopped for this run (budget spent, quota out)."""
+        if source in self.stopped:
+            raise self.stopped[source]
+        budget = self.budgets.get(source)
+        if budget is not None and self.spent.get(source, 0) >= budget:
+            stop = BudgetSpent(
+                source, shown, f"daily budget of {budget} calls spent; the rest is asked on the next run"
+            )
+            self.stopped[source] = stop
+            raise stop
+
     def get(
         self,
         source: str,
@@ -308,10 +342,23 @@ class HttpClient:
         shown = self.redact(prepared.url)
 
         def once() -> requests.Response:
+            self._check_allowed(source, shown)
             self.limiter.wait(urlsplit(prepared.url).netloc)
             self.requests_made += 1
+            self.spent[source] = self.spent.get(source, 0) + 1
             log.debug("GET %s", shown)
             resp = self.session.send(prepared, timeout=self.timeout)
+            if is_quota_exhausted(resp.status_code, resp.content):
+                snippet = self.redact(resp.content[:300].decode("utf-8", "replace"))
+                stop = QuotaExceeded(
+                    source,
+                    shown,
+                    f"HTTP {resp.status_code}, call quota exhausted: {snippet} (not retried; the source "
+                    "stops for this run and resumes on the next)",
+                    status=resp.status_code,
+                )
+                self.stopped[source] = stop
+                raise stop
             if resp.status_code in RETRY_STATUSES:
                 raise RetryableStatus(resp)
             return resp

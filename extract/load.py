@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 import duckdb
@@ -107,26 +108,28 @@ def load_partition(
         con.execute(f"insert into {name} ({column_list}) select {column_list} from _tradeflow_rows")
         con.unregister("_tradeflow_rows")
         faults.checkpoint("load")  # crash tests: killed inside the open transaction
-        con.execute(
-            """insert or replace into ops.partitions
-               (source, dataset, partition_key, source_updated_at, fetched_at, sha256, row_count, status,
-                landing_path, run_id, loaded_at, error)
-               values (?, ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, null)""",
-            [
-                source,
-                dataset.name,
-                partition_key,
-                source_updated_at,
-                fetched_at,
-                sha256,
-                rows.height,
-                landing_path,
-                run_id,
-                ledger.utcnow(),
-            ],
+        ledger.record_loaded(
+            con,
+            source=source,
+            dataset=dataset.name,
+            partition_key=partition_key,
+            source_updated_at=source_updated_at,
+            fetched_at=fetched_at,
+            sha256=sha256,
+            row_count=rows.height,
+            landing_path=landing_path,
+            run_id=run_id,
         )
         con.execute("commit")
     except Exception:
-        con.execute("rollback")
+        rollback_quietly(con)
         raise
     return rows.height
+
+
+def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back after a failure without hiding it: when DuckDB has already aborted the transaction (a full
+    disk, an I/O error), its own rollback fails with "no transaction is active"; the first error is the one
+    to report, so that second one is dropped."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute("rollback")

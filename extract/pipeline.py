@@ -11,7 +11,7 @@ import duckdb
 
 from extract import ledger
 from extract.config import Config
-from extract.http import HttpClient, make_client
+from extract.http import HttpClient, RetryPolicy, make_client
 from extract.load import ensure_all_raw_tables
 from extract.runner import run_source
 from extract.settings import landing_dir
@@ -23,7 +23,18 @@ log = logging.getLogger(__name__)
 
 def client_for(cfg: Config) -> HttpClient:
     secrets = [os.environ.get("COMTRADE_API_KEY", "")]
-    return make_client(cfg.mode, cassettes=cfg.cassettes, record_to=cfg.record_to, secrets=secrets)
+    client = make_client(
+        cfg.mode,
+        cassettes=cfg.cassettes,
+        record_to=cfg.record_to,
+        secrets=secrets,
+        retry=RetryPolicy(attempts=cfg.retry_attempts),
+        min_interval=cfg.min_interval,
+    )
+    client.timeout = (min(10.0, cfg.timeout_seconds), cfg.timeout_seconds)
+    # a daily budget per source: the calls one run may spend (the rest waits for the next run)
+    client.budgets = {n: s.daily_budget for n, s in cfg.sources.items() if s.daily_budget}
+    return client
 
 
 def extract(

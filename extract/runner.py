@@ -6,6 +6,7 @@ thread, one partition ahead); the DuckDB connection and the ledger are used from
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 from collections.abc import Iterable
@@ -19,9 +20,9 @@ import duckdb
 from tqdm import tqdm
 
 from extract import faults, ledger
-from extract.errors import ParseFailed, PartitionShrank, TradeflowError
+from extract.errors import ParseFailed, PartitionShrank, StopForTonight, TradeflowError
 from extract.landing import Landed, land
-from extract.load import ensure_table, load_partition, table_name
+from extract.load import ensure_table, load_partition, rollback_quietly, table_name
 from extract.sources.base import Context, ParseResult, Partition, Source
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,41 @@ def recent(periods: Iterable[str | None], lookback: int) -> set[str]:
     return set(ordered[-lookback:]) if lookback > 0 else set()
 
 
+def budget_order(source: Source, todo: list[Partition], state: dict) -> list[Partition]:
+    """Revisions first (partitions loaded before whose stamp moved), then the newest periods, back in
+    time; partitions that share requests (a Comtrade group of periods) stay together, in plan order."""
+    groups: dict = {}
+    for p in todo:
+        groups.setdefault(source.request_cost(p)[0], []).append(p)
+    ordered = sorted(groups.values(), key=lambda ps: max(p.period or "" for p in ps), reverse=True)
+    ordered.sort(key=lambda ps: not any((state.get((p.dataset, p.key)) or {}).get("status") == "loaded" for p in ps))
+    return [p for ps in ordered for p in ps]
+
+
+def within_budget(source: Source, todo: list[Partition], calls_left: int) -> tuple[list[Partition], int]:
+    """The leading partitions of `todo` whose requests fit in `calls_left`, and the calls the rest need.
+    A group of partitions sharing requests is taken whole or not at all."""
+    take: list[Partition] = []
+    paid: set = set()
+    spend = 0
+    rest_calls = 0
+    stopped = False
+    for p in todo:
+        group, cost = source.request_cost(p)
+        if group in paid:
+            if not stopped:
+                take.append(p)
+            continue
+        paid.add(group)
+        if not stopped and spend + cost <= calls_left:
+            spend += cost
+            take.append(p)
+        else:
+            stopped = True
+            rest_calls += cost
+    return take, rest_calls
+
+
 def run_source(
     con: duckdb.DuckDBPyConnection,
     source: Source,
@@ -57,29 +93,79 @@ def run_source(
     *,
     progress: bool = False,
 ) -> None:
-    """Extract and load one source. A failing partition is recorded and the others go on.
+    """Extract and load one source. A failing partition is recorded and the others go on; the
+    source's outcome (reached, or failed and why) goes to `run.outcomes`.
 
     While the main thread loads a partition into DuckDB, one worker thread fetches, lands and parses
     the next one (at most one partition ahead). Only the main thread uses the DuckDB connection and
     writes the ledger and the run's counters; partitions are loaded in plan order.
     """
+    counts = (run.partitions_loaded, run.partitions_skipped, len(run.errors))
+    try:
+        _run_source(con, source, ctx, run, progress)
+    finally:
+        errors = run.errors[counts[2] :]
+        answered = run.partitions_loaded > counts[0] or run.partitions_skipped > counts[1]
+        # failed: errors and nothing loaded or found unchanged (a failed plan, every partition failed)
+        run.outcomes[source.name] = f"failed: {errors[0]}" if errors and not answered else "ok"
+
+
+def _run_source(con, source: Source, ctx: Context, run: ledger.Run, progress: bool) -> None:
     state = ledger.partition_state(con, source.name)
     observe = getattr(source, "observe_ledger", None)
     if observe is not None:  # optional: a source that plans with what was loaded before (Comtrade)
         observe(state)
     before = ctx.client.requests_made
+    budget = ctx.client.budgets.get(source.name)
     try:
         partitions = source.plan(ctx)
+    except StopForTonight as exc:  # the budget or the quota ran out while planning: nothing more tonight
+        log.warning("%s", exc)
+        run.stopped[source.name] = str(exc)
+        spent = ctx.client.spent.get(source.name, 0)
+        ledger.record_budget(con, run.run_id, source.name, budget, spent, None, None, str(exc), spent)
+        return
     except (TradeflowError, OSError) as exc:
+        if _out_of_space(exc):
+            raise
         run.errors.append(str(exc))
+        log.error("[%s] plan failed, nothing fetched from this source: %s", source.name, exc)
         ledger.record_failure(con, source.name, "*", "plan", run.run_id, str(exc))
         return
     finally:
-        ctx.metadata_requests += ctx.client.requests_made - before
+        metadata = ctx.client.requests_made - before
+        ctx.metadata_requests += metadata
     window = recent((p.period for p in partitions), ctx.lookback_periods)
     run.partitions_planned += len(partitions)
     todo = [p for p in partitions if needs_fetch(p, state.get((p.dataset, p.key)), window)]
     run.partitions_skipped += len(partitions) - len(todo)
+    left, calls_left = 0, 0
+    if budget is not None:
+        todo = budget_order(source, todo, state)
+        wanted = len(todo)
+        todo, calls_left = within_budget(source, todo, budget - ctx.client.spent.get(source.name, 0))
+        left = wanted - len(todo)
+        if left:
+            log.info(
+                "[%s] daily budget %d: %d partition(s) this run, %d left for the next (%d calls)",
+                source.name,
+                budget,
+                len(todo),
+                left,
+                calls_left,
+            )
+    try:
+        _run_partitions(con, source, ctx, run, todo, state, progress)
+    finally:
+        if budget is not None or source.name in run.stopped:
+            reason = run.stopped.get(source.name) or (f"daily budget of {budget} calls reached" if left else None)
+            spent = ctx.client.spent.get(source.name, 0)
+            ledger.record_budget(con, run.run_id, source.name, budget, spent, left, calls_left, reason, metadata)
+
+
+def _run_partitions(
+    con, source: Source, ctx: Context, run: ledger.Run, todo: list[Partition], state: dict, progress: bool
+) -> None:
     if not todo:
         return
     # the ledger and the raw tables are made once here, not again for every partition
@@ -115,9 +201,18 @@ def run_source(
                         present=present[p.dataset],
                         accept_shrink=ctx.accept_shrink,
                     )
+                except StopForTonight as exc:
+                    # budget spent or quota exhausted: this partition and the rest wait for the next run
+                    log.warning("%s", exc)
+                    run.stopped[source.name] = str(exc)
+                    break
                 except (TradeflowError, OSError) as exc:
+                    if _out_of_space(exc):
+                        raise  # a full disk is not this partition's fault: the whole run stops
                     fail(con, source, run, p, str(exc))
                 except Exception as exc:  # noqa: BLE001 - one partition's failure never stops the others
+                    if _out_of_space(exc):
+                        raise  # a full disk is not this partition's fault: the whole run stops
                     fail(con, source, run, p, f"[{source.name}] {p.dataset}/{p.key}: {type(exc).__name__}: {exc}")
     finally:
         # on an unexpected error: do not start what is queued, wait for the running one to end
@@ -129,6 +224,13 @@ def fail(con, source: Source, run: ledger.Run, p: Partition, error: str) -> None
     run.errors.append(error)
     log.error("%s", error)
     ledger.record_failure(con, source.name, p.dataset, p.key, run.run_id, error)
+
+
+def _out_of_space(exc: BaseException) -> bool:
+    """A full disk (Python's ENOSPC, or DuckDB's own "No space left on device"): not one partition's fault."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return "no space left on device" in str(exc).lower()
 
 
 CHECKPOINT_THRESHOLD = "1GB"
@@ -247,14 +349,10 @@ def load_one(
                 con.execute(
                     f"update {table} set _source_updated_at = ? where _partition_key = ?", [p.source_updated_at, p.key]
                 )
-                con.execute(
-                    "update ops.partitions set source_updated_at = ? "
-                    "where source = ? and dataset = ? and partition_key = ?",
-                    [p.source_updated_at, source.name, p.dataset, p.key],
-                )
+                ledger.restamp(con, source.name, p.dataset, p.key, p.source_updated_at)
                 con.execute("commit")
             except Exception:
-                con.execute("rollback")
+                rollback_quietly(con)
                 raise
         run.partitions_skipped += 1
         return

@@ -13,6 +13,15 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("TRADEFLOW_DB", PROJECT_DIR / "warehouse" / "tradeflow.duckdb"))
 
 
+def demo_warehouse_path() -> Path:
+    """The demo's own warehouse (`make demo`), never the live one (TRADEFLOW_DEMO_DB overrides it)."""
+    return Path(os.environ.get("TRADEFLOW_DEMO_DB", PROJECT_DIR / "warehouse" / "demo" / "tradeflow.duckdb"))
+
+
+def demo_landing_dir() -> Path:
+    return Path(os.environ.get("TRADEFLOW_DEMO_LANDING", PROJECT_DIR / "landing" / "demo"))
+
+
 def landing_dir() -> Path:
     return Path(os.environ.get("TRADEFLOW_LANDING", PROJECT_DIR / "landing"))
 

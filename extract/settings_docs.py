@@ -51,7 +51,11 @@ def type_name(annotation, metadata=()) -> str:
         return f"[{', '.join(type_name(a) for a in args)}]"
     if origin is dict:
         return f"table of {type_name(args[0])} = {type_name(args[1])}"
-    return {str: "string", int: "integer", bool: "boolean", Path: "path"}.get(annotation, str(annotation))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return f"table ({', '.join(annotation.model_fields)})"
+    return {str: "string", int: "integer", float: "number", bool: "boolean", Path: "path"}.get(
+        annotation, str(annotation)
+    )
 
 
 def default_text(value) -> str:

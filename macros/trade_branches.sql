@@ -7,16 +7,23 @@
       weight      the staging model has net_weight_kg
       total_only  the staging model has no product columns (all goods: TOTAL)
       label       the expression naming an unmapped partner for the report
+      partial_partners  national statistics that list only some partners (Rosstat's 29): no EU27 sum
 -#}
 {% macro trade_staging_branches() %}
     {{ return([
         {'source': 'comtrade', 'dataset': 'comtrade__goods', 'model': 'stg_comtrade__trade_flows',
          'currency': 'USD', 'weight': true, 'scope': 'is_total_breakdown'},
+        {'source': 'comtrade', 'dataset': 'comtrade__extracts', 'model': 'stg_comtrade__extract_flows',
+         'currency': 'USD', 'weight': true, 'scope': 'counts_in_total'},
         {'source': 'eurostat_comext', 'dataset': 'eurostat_comext__sdmx',
          'model': 'stg_eurostat_comext__sdmx_flows', 'currency': 'EUR', 'weight': true},
         {'source': 'eurostat_comext_file', 'dataset': 'eurostat_comext__web_export',
          'model': 'stg_eurostat_comext__web_export_flows', 'currency': 'EUR',
          'label': 'case when reporter_code is null then reporter_label else partner_label end'},
+        {'source': 'eurostat_comext_file', 'dataset': 'eurostat_comext__workbook',
+         'model': 'stg_eurostat_comext__workbook_flows', 'currency': 'EUR',
+         'label': 'case when reporter_code is null then reporter_label else partner_label end',
+         'scope': 'not is_in_web_export'},
         {'source': 'eurostat_comext_file', 'dataset': 'eurostat_comext__cn8_exports',
          'model': 'stg_eurostat_comext__cn8_exports', 'currency': 'EUR'},
         {'source': 'eurostat_comext_file', 'dataset': 'eurostat_comext__hs6_exports_eu27',
@@ -30,6 +37,11 @@
         {'source': 'national', 'dataset': 'national__armstat', 'model': 'stg_national__armstat_flows',
          'currency': 'USD', 'total_only': true, 'label': 'partner_label_en',
          'scope': "(flow = 'export' or import_basis = 'origin') and not (frequency = 'A' and is_partial_year)"},
+        {'source': 'national', 'dataset': 'national__kz_bns', 'model': 'stg_national__kz_bns_flows',
+         'currency': 'USD', 'total_only': true, 'label': 'partner_label_ru',
+         'scope': "is_latest_edition and row_kind in ('country', 'total')"},
+        {'source': 'national', 'dataset': 'national__rosstat', 'model': 'stg_national__rosstat_flows',
+         'currency': 'USD', 'total_only': true, 'label': 'partner_label_ru', 'partial_partners': true},
     ]) }}
 {% endmacro %}
 

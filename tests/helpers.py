@@ -27,8 +27,12 @@ def run_tradeflow(*args: str, env: dict[str, str] | None = None, check: bool = T
     return proc
 
 
-def toml_dump(data: dict) -> str:
-    """Enough TOML for our configs: tables of scalars and lists."""
+def toml_dump(data: dict, relative_to: Path = PROJECT_DIR / "config") -> str:
+    """Enough TOML for our configs: tables of scalars and lists.
+
+    The data comes from a file in `relative_to` (config/demo.toml) and the text goes elsewhere (tmp_path):
+    its relative paths (`../data/...`, resolved against the configuration file's folder) are written
+    absolute, so the copy names the same files from any folder."""
     lines: list[str] = []
 
     def value(v):
@@ -38,6 +42,8 @@ def toml_dump(data: dict) -> str:
             return str(v)
         if isinstance(v, list):
             return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, str) and v.startswith(("./", "../")):
+            return json.dumps(str((relative_to / v).resolve()))
         return json.dumps(str(v))
 
     def table(prefix: str, d: dict):
@@ -156,3 +162,63 @@ def comext_config(tmp_path: Path, cassettes: list[Path], **overrides):
     path = folder / f"config_{len(list(folder.glob('config_*.toml')))}.toml"
     path.write_text("\n".join(lines) + "\n")
     return load_config(path)
+
+
+def marts_tables(con) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' "
+            "and table_type = 'BASE TABLE' order by 1"
+        ).fetchall()
+    ]
+
+
+def published_agrees(db: Path) -> str:
+    """The published DuckDB file and the Parquet export are one version, intact (checksums), with the
+    same rows in every mart; returns that version."""
+    from tradeflow import publish
+
+    layout = publish.Layout(db)
+    version = publish.published_version(layout)
+    assert version, f"nothing is published at {db}"
+    assert publish.problem_of(layout, version) is None
+    assert Path(os.path.realpath(db)) == layout.version_db(version).resolve()
+    pq = layout.parquet / "current"
+    assert Path(os.path.realpath(pq)) == (layout.version_dir(version) / "parquet").resolve()
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = marts_tables(con)
+        assert sorted(p.stem for p in pq.glob("*.parquet")) == tables
+        for t in tables:
+            f = str(pq / f"{t}.parquet")
+            differ = con.execute(
+                f'select (select count(*) from (select * from marts."{t}" except all select * from read_parquet(?)))'
+                f' + (select count(*) from (select * from read_parquet(?) except all select * from marts."{t}"))',
+                [f, f],
+            ).fetchone()[0]
+            assert differ == 0, f"{t}: DuckDB and Parquet differ by {differ} rows"
+    return version
+
+
+def publish_small_version(layout, version: str, rows: int, built_at: str) -> None:
+    """A small version published through the refresh's own code (export, build record, publish)."""
+    from extract import ledger
+    from tradeflow import publish
+
+    build = layout.build_db(version)
+    build.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(build)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.flows as select range as id, range * 1.5 as value from range(?)", [rows])
+        ledger.record_build(
+            con,
+            version=version,
+            run_id=version,
+            config="test",
+            steps={},
+            extract={},
+            project_fingerprint="test",
+            full_refresh=True,
+        )
+    publish.export_parquet(build, build.parent / "parquet")
+    publish.publish(layout, version, {"run_id": version, "built_at": built_at})

@@ -17,8 +17,9 @@ from extract.settings import PROJECT_DIR, dbt_env
 class DbtFailed(TradeflowError):
     """A dbt command exited non-zero; `failures` names the failing nodes."""
 
-    def __init__(self, message: str, failures: list[str]):
+    def __init__(self, message: str, failures: list[str], output: str = ""):
         self.failures = failures
+        self.output = output  # dbt's own output (read for its out-of-space errors)
         super().__init__(message)
 
 
@@ -103,5 +104,5 @@ def run_dbt(
         failures = failing_nodes(target_path)
         tail = [line for line in output.strip().splitlines() if line.strip()][-3:]
         detail = "; ".join(failures) if failures else " | ".join(tail)
-        raise DbtFailed(f"dbt {args[0]} failed: {detail}", failures)
+        raise DbtFailed(f"dbt {args[0]} failed: {detail}", failures, output)
     return output

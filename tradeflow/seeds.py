@@ -2,8 +2,9 @@
 
 Every seed is written as CSV with every code as text; `dbt_project.yml` declares the column types so
 that dbt never re-infers them (`010121` keeps its zero, Namibia's ISO2 `NA` is not read as null).
-Two seeds are maintained by hand because no machine-readable file exists for them:
-`seeds/country_groups.csv` and `seeds/events.csv`; they are validated here against the others.
+Four seeds are maintained by hand because no machine-readable file exists for them:
+`seeds/country_groups.csv`, `seeds/events.csv`, `seeds/origin_groups.csv` and `seeds/country_risk_tiers.csv`;
+they are validated here against the others.
 
 Run `tradeflow build-seeds` (or `make seeds`) after changing a reference file; a test checks that the
 committed seeds equal what this module builds.
@@ -194,12 +195,58 @@ def build_eu_export_bans() -> pl.DataFrame:
     )
 
 
+# Versioned product lists: one row per list version and code. A version is in force on date d when
+# valid_from <= d and (valid_to is null or d <= valid_to); the "as listed today" scope takes the versions
+# with valid_to null. Only versions with a machine-readable source in data/reference are built: the CHPL
+# of September 2023 (45 codes) and the US BIS HS-coded supplements are not in the bundle (see
+# docs/models/sanctions_rerouting.md), so they are absent rather than guessed.
+CHPL_VERSION = "chpl_2024-02-23"
+EXPORT_BAN_VERSION = "eu833_consolidated_2022-10-07"
+
+
+def build_product_lists() -> pl.DataFrame:
+    chpl = build_chpl_products().select(
+        pl.lit("chpl").alias("list_code"),
+        pl.lit(CHPL_VERSION).alias("list_version"),
+        pl.col("hs6").alias("code"),
+        pl.lit("HS6").alias("code_level"),
+        "hs6",
+        "tier",
+        pl.col("hs6").alias("listed_code"),
+        pl.lit(CHPL_LIST_DATE).alias("valid_from"),
+        pl.lit(None, dtype=pl.String).alias("valid_to"),
+        pl.lit(CHPL_LIST_DATE).alias("listed_by"),
+        pl.lit("list date of the version").alias("valid_from_basis"),
+        pl.lit(CHPL_SOURCE).alias("source"),
+    )
+    bans = build_eu_export_bans().select(
+        pl.lit("eu833_export_ban").alias("list_code"),
+        pl.lit(EXPORT_BAN_VERSION).alias("list_version"),
+        pl.col("cn8").alias("code"),
+        pl.lit("CN8").alias("code_level"),
+        "hs6",
+        pl.lit(None, dtype=pl.String).alias("tier"),
+        "listed_code",
+        # The extraction gives the consolidated text, not the act that added each code: the date a code
+        # entered is unknown, only that it was listed by 2022-10-07.
+        pl.lit(None, dtype=pl.String).alias("valid_from"),
+        pl.lit(None, dtype=pl.String).alias("valid_to"),
+        pl.col("as_of_date").alias("listed_by"),
+        pl.lit("unknown: listed in the consolidated text of listed_by; the amending act is not in the source").alias(
+            "valid_from_basis"
+        ),
+        "source",
+    )
+    return pl.concat([chpl, bans]).sort("list_code", "list_version", "code")
+
+
 BUILDERS = {
     "countries": build_countries,
     "hs_products": build_hs_products,
     "hs_concordance": build_hs_concordance,
     "chpl_products": build_chpl_products,
     "eu_export_bans": build_eu_export_bans,
+    "product_lists": build_product_lists,
 }
 
 
@@ -217,6 +264,14 @@ def validate_hand_seeds(countries: pl.DataFrame) -> None:
     bad = groups.filter(~pl.col("iso3").is_in(list(known)))
     if bad.height:
         raise SourceError("seeds", "seeds/country_groups.csv", f"unknown iso3 {bad['iso3'].to_list()}")
+    for name, key in (("origin_groups", "origin_code"), ("country_risk_tiers", "iso3")):
+        frame = pl.read_csv(SEEDS_DIR / f"{name}.csv", infer_schema=False)
+        codes = frame.filter(pl.col(key) != "EU27") if key == "origin_code" else frame
+        bad = codes.filter(~pl.col(key).is_in(list(known)))
+        if bad.height:
+            raise SourceError("seeds", f"seeds/{name}.csv", f"unknown {key} {bad[key].to_list()}")
+        if frame["source"].is_null().any():
+            raise SourceError("seeds", f"seeds/{name}.csv", "every row needs a source")
     events = pl.read_csv(SEEDS_DIR / "events.csv", infer_schema=False)
     missing = [c for c in ("event_id", "event_date", "kind", "title", "source") if c not in events.columns]
     if missing:

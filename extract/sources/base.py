@@ -32,6 +32,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from extract.errors import ConfigError, SchemaDrift, SourceError
 from extract.http import HttpClient
+from extract.landing import FileStamps
 from extract.settings import PROJECT_DIR
 
 # Columns the loader adds to every raw table.
@@ -172,6 +173,21 @@ class SourceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     enabled: bool = Field(True, description="Run this source with `all` (false: only when named).")
+    base_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s]+$",
+        description="HTTP sources: the API root instead of the public address (a proxy, or the test emulator).",
+    )
+    daily_budget: int | None = Field(
+        None,
+        ge=1,
+        description="Calls one run may spend on this source (metadata included); the rest waits for the next run.",
+    )
+    cadence_days: float | None = Field(
+        None,
+        gt=0,
+        description="How often the source publishes new data, in days: older than that, it is shown stale.",
+    )
 
     def summary(self) -> str:
         """The keys set in the configuration, briefly (for `tradeflow config check`)."""
@@ -250,6 +266,11 @@ class Source(ABC):
     def parse(self, partition: Partition, bodies: list[Fetched]) -> ParseResult:
         """The typed rows of one partition."""
 
+    def request_cost(self, partition: Partition) -> tuple[Any, int]:
+        """For daily budgets: (the key of the requests this partition shares with others, how many
+        requests they are). Default: one request of its own, none for a file drop."""
+        return partition.key, 0 if "path" in partition.params else 1
+
 
 # --------------------------------------------------------------------------- parsing helpers
 
@@ -299,3 +320,17 @@ def file_fetched(path: Path, source: str = "file") -> Fetched:
     if not path.exists():
         raise SourceError(source, str(path), "file does not exist")
     return Fetched(path.read_bytes(), path.suffix.lstrip(".") or "bin", f"file://{path}")
+
+
+def file_partitions(source: str, dataset: str, files: Iterable[Path], landing_root: Path | None) -> list[Partition]:
+    """One partition per file drop: key `file=<name>`, change stamp the file's sha256 (remembered by size and
+    mtime in landing/<source>/file-stamps.json); a missing file is planned all the same and fails its fetch."""
+    files = list(files)
+    check_unique_names(files, source)
+    stamps = FileStamps.of_source(landing_root if files else None, source)
+    partitions = [
+        Partition(source, dataset, f"file={p.name}", {"path": str(p)}, stamps.sha256(p) if p.exists() else "missing")
+        for p in files
+    ]
+    stamps.save()
+    return partitions

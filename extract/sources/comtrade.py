@@ -18,6 +18,11 @@ of rows equal to the cap) is split again (partner halves, then periods, then flo
 codes) until no answer is capped: rows are never silently truncated. The capped answer itself is not
 loaded (it is a truncated subset of the split answers).
 
+File drop (`files`, dataset `extracts`, raw table `comtrade__extracts`): Comtrade product extracts saved as
+CSV with the legacy API's field names (extract/readers/comtrade_extract.py), loaded in this table's column
+names; one partition per file, change stamp = the file's sha256. A config with `files` and no `reporters`
+plans the files only.
+
 Totals are `motCode=0`, `customsCode=C00`, `partner2Code=0`; those filters are sent unless
 `breakdowns = true`, and the three dimensions are kept as columns either way (breakdown rows stay in raw).
 """
@@ -29,20 +34,23 @@ import logging
 import math
 import os
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Literal
 from urllib.parse import urlencode
 
 import polars as pl
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from extract.errors import BadResponse, SchemaDrift, SourceError
 from extract.http import parse_json
+from extract.readers import comtrade_extract
 from extract.settings import PROJECT_DIR
 from extract.sources.base import (
     Code,
     Context,
     Dataset,
     Fetched,
+    FileDrops,
     Iso3,
     ParseResult,
     Partition,
@@ -51,6 +59,8 @@ from extract.sources.base import (
     Years,
     check_fields,
     conform,
+    file_fetched,
+    file_partitions,
 )
 
 log = logging.getLogger(__name__)
@@ -257,17 +267,32 @@ def area_codes() -> tuple[dict[str, str], dict[str, list[str]]]:
     return current, historical
 
 
+class FrequencySettings(BaseModel):
+    """[sources.comtrade.by_frequency.A] (or .M): what one frequency asks instead of the section's own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    partners: list[Iso3] | None = Field(None, description="Partners for this frequency (ISO3 or WLD).")
+    every_partner: bool = Field(False, description="Ask every partner area (partnerCode omitted) at this frequency.")
+    cmd_codes: list[Code] | None = Field(None, description="Commodity codes for this frequency (e.g. TOTAL).")
+    flows: list[str] | None = Field(None, description="Flow codes for this frequency.")
+
+
 class ComtradeSettings(SourceSettings):
     """[sources.comtrade]"""
 
-    reporters: list[Iso3] = Field(min_length=1, description="Reporters, ISO3 (each needs a Comtrade code).")
+    reporters: list[Iso3] = Field(
+        [], description="Reporters, ISO3 (each needs a Comtrade code); required unless `files` is set."
+    )
     partners: list[Iso3] | None = Field(
         None, description="Partners, ISO3 or WLD (the world); omitted: every partner area."
     )
     historical_codes: bool = Field(
         False, description="Also ask each partner's historical Comtrade codes, oldest first (DEU: 280 then 276)."
     )
-    years: Years = Field(description="[first, last] year asked (months of those years with frequency M).")
+    years: Years | None = Field(
+        None, description="[first, last] year asked (months of those years with frequency M); required with reporters."
+    )
     frequencies: list[Literal["A", "M"]] = Field(["A"], min_length=1, description="A (annual) and/or M (monthly).")
     cmd_codes: list[Code] = Field(
         ["TOTAL"], min_length=1, description="HS commodity codes or TOTAL, AG2, AG4, AG6, ALL."
@@ -277,17 +302,30 @@ class ComtradeSettings(SourceSettings):
         False, description="Also load mode-of-transport, customs and second-partner breakdowns (not only totals)."
     )
     include_desc: bool = Field(True, description="Ask Comtrade for the descriptions of the codes.")
+    by_frequency: dict[Literal["A", "M"], FrequencySettings] = Field(
+        {},
+        description="Per frequency, partners / every_partner / cmd_codes / flows instead of the section's "
+        "(e.g. monthly HS6 with a few partners, annual TOTAL with every partner).",
+    )
     endpoint: Literal["auto", "data", "preview"] = Field(
         "auto", description=f"data (needs {KEY_ENV}), preview (keyless, 500 rows a call) or auto (data with a key)."
+    )
+    files: FileDrops = Field(
+        [],
+        description="Product extracts as CSV with the legacy API field names (dataset extracts), one partition each.",
     )
 
     @model_validator(mode="after")
     def _codes_known(self):
+        if not self.reporters and not self.files:
+            raise ValueError("reporters: at least one reporter (or files) is required")
+        if self.reporters and self.years is None:
+            raise ValueError("years: required, not set")
         current, _ = area_codes()
         for iso in self.reporters:
             if iso not in current:
                 raise ValueError(f"reporters: {iso!r} has no Comtrade code in seeds/countries.csv")
-        for iso in self.partners or []:
+        for iso in [*(self.partners or []), *(p for f in self.by_frequency.values() for p in f.partners or [])]:
             if iso != "WLD" and iso not in current:
                 raise ValueError(f"partners: {iso!r} has no Comtrade partner code")
         return self
@@ -297,7 +335,9 @@ class Comtrade(Source):
     name = "comtrade"
     datasets = {
         # UN Comtrade goods trade (HS) by reporter, partner, flow, commodity and period, as reported
-        "goods": Dataset("goods", {column: dtype for column, _, dtype, _ in COLUMNS})
+        "goods": Dataset("goods", {column: dtype for column, _, dtype, _ in COLUMNS}),
+        # UN Comtrade product extracts (file drop, legacy API field names), monthly, USD
+        "extracts": Dataset("extracts", comtrade_extract.SCHEMA),
     }
     Settings = ComtradeSettings
 
@@ -307,6 +347,10 @@ class Comtrade(Source):
         self._previous_rows: dict[tuple[str, str, str], int] = {}  # (freq, reporter, period) -> rows loaded
 
     # ------------------------------------------------------------------ settings
+
+    def _host(self) -> str:
+        """The API root: `base_url` (e.g. the test emulator or a proxy), else the public address."""
+        return (self.settings.base_url or HOST).rstrip("/")
 
     def _key(self) -> str | None:
         return os.environ.get(KEY_ENV) or None
@@ -324,10 +368,18 @@ class Comtrade(Source):
         key = self._key()
         return {KEY_HEADER: key} if key else None
 
-    def _codes(self) -> tuple[list[str], tuple[str, ...] | None]:
+    def query_for(self, freq: str) -> tuple[tuple[str, ...] | None, tuple[str, ...], tuple[str, ...] | None]:
+        """(partner codes or None for every partner, commodity codes, flows or None) asked at `freq`."""
+        s = self.settings
+        o = s.by_frequency.get(freq) or FrequencySettings()
+        partners_iso = None if o.every_partner else (o.partners if o.partners is not None else s.partners)
+        _, partners = self._codes(partners_iso)
+        flows = o.flows if o.flows is not None else s.flows
+        return partners, tuple(o.cmd_codes or s.cmd_codes), tuple(flows) if flows else None
+
+    def _codes(self, partners_iso: list[str] | None = None) -> tuple[list[str], tuple[str, ...] | None]:
         current, historical = area_codes()
         reporters = [current[iso] for iso in self.settings.reporters]  # each checked when the config was loaded
-        partners_iso = self.settings.partners
         if not partners_iso:
             return reporters, None
         partners: list[str] = []
@@ -345,17 +397,22 @@ class Comtrade(Source):
     # ------------------------------------------------------------------ plan
 
     def plan(self, ctx: Context) -> list[Partition]:
+        partitions = file_partitions(self.name, "extracts", self.settings.files, ctx.landing_root if ctx else None)
+        if not self.settings.reporters:
+            return partitions
+        return partitions + self._api_partitions(ctx)
+
+    def _api_partitions(self, ctx: Context) -> list[Partition]:
         endpoint = self._endpoint(ctx)
         _, da_path, cap = ENDPOINTS[endpoint]
-        reporters, partners = self._codes()
+        reporters, _ = self._codes()
         s = self.settings
         years = s.years
-        cmds = tuple(s.cmd_codes)
-        flows = tuple(s.flows) if s.flows else None
         partitions: list[Partition] = []
         for freq in s.frequencies:
+            partners, cmds, flows = self.query_for(freq)
             periods = period_codes(freq, years[0], years[1])
-            stamps = self._availability(ctx, HOST + da_path.format(freq=freq), reporters, periods)
+            stamps = self._availability(ctx, self._host() + da_path.format(freq=freq), reporters, periods)
             for reporter in reporters:
                 released = [(p, stamps[(reporter, p)]) for p in periods if (reporter, p) in stamps]
                 missing = len(periods) - len(released)
@@ -476,15 +533,22 @@ class Comtrade(Source):
     def _fits(call: Call, endpoint: str) -> bool:
         return len(HOST + ENDPOINTS[endpoint][0].format(freq=call.freq) + "?" + urlencode(call.params())) < MAX_URL
 
+    def request_cost(self, partition: Partition) -> tuple[tuple, int]:
+        """The partitions of one group of periods share its calls: the group pays them once."""
+        p = partition.params
+        return (p["endpoint"], tuple(p["calls"])), len(p["calls"])
+
     # ------------------------------------------------------------------ fetch
 
     def fetch(self, ctx: Context, partition: Partition) -> list[Fetched]:
+        if partition.dataset == "extracts":
+            return [file_fetched(Path(partition.params["path"]), self.name)]
         p = partition.params
         key = (p["endpoint"], tuple(p["calls"]))
         if key not in self._cache:
             # One group of periods answers several partitions: fetch it once per run.
             self._cache.clear()
-            url = HOST + ENDPOINTS[p["endpoint"]][0].format(freq=p["freq"])
+            url = self._host() + ENDPOINTS[p["endpoint"]][0].format(freq=p["freq"])
             bodies: list[Fetched] = []
             for call in p["calls"]:
                 bodies += self._get(ctx, url, call, p["cap"])
@@ -509,6 +573,11 @@ class Comtrade(Source):
     # ------------------------------------------------------------------ parse
 
     def parse(self, partition: Partition, bodies: list[Fetched]) -> ParseResult:
+        if partition.dataset == "extracts":
+            (body,) = bodies
+            reporters = {code: iso for iso, code in area_codes()[0].items()}
+            frame, warnings = comtrade_extract.parse(self.name, body.url, body.body, reporters)
+            return ParseResult(conform(self.name, body.url, frame, comtrade_extract.SCHEMA), warnings)
         reporter = partition.params.get("reporter")
         period = partition.params.get("period")
         freq = partition.params.get("freq")

@@ -11,21 +11,45 @@ Change stamp: the series' last observation in the configured window (period and 
 so a new last observation is the only change there is.
 
 Raw table: `raw.ecb__eur_usd`.
+
+Daily reference rates (dataset `eurofxref_hist`, raw table `raw.ecb__eurofxref_hist`): the zip the ECB
+publishes at `https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip` (every currency, every day
+since 1999; parsed by extract/readers/ecb_hist.py), read from a file drop (`files`, change stamp = the
+file's sha256) or, with `daily_from_ecb = true`, from that address through the same HTTP client (change
+stamp = the sha256 of the body, fetched once per run). A config with `files` (or `daily_from_ecb`) and no
+`periods` plans the daily rates only. Monthly and annual means and end-of-period rates are computed from
+them in models/intermediate/int_exchange_rates.sql.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+from pathlib import Path
 from typing import Literal
 
 import polars as pl
 from pydantic import Field, field_validator
 
 from extract.errors import BadResponse, SchemaDrift
+from extract.readers import ecb_hist
 from extract.readers.sdmx_csv import read_sdmx_csv
-from extract.sources.base import Context, Dataset, Fetched, ParseResult, Partition, Source, SourceSettings, conform
+from extract.sources.base import (
+    Context,
+    Dataset,
+    Fetched,
+    FileDrops,
+    ParseResult,
+    Partition,
+    Source,
+    SourceSettings,
+    conform,
+    file_fetched,
+    file_partitions,
+)
 
 API = "https://data-api.ecb.europa.eu/service/data/EXR"
+HIST_URL = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip"
 SERIES = "USD.EUR.SP00.A"  # US dollar per euro, spot reference rate, average of observations
 FREQS = {"M": re.compile(r"^(\d{4})-(\d{2})$"), "A": re.compile(r"^(\d{4})$")}
 
@@ -85,6 +109,15 @@ class EcbSettings(SourceSettings):
         {"M": (None, None), "A": (None, None)},
         description='Per frequency (M, A) the window [start, end] asked; "" leaves a side open.',
     )
+    files: FileDrops = Field(
+        [], description="eurofxref-hist.zip file drops: the ECB daily reference rates (dataset eurofxref_hist)."
+    )
+    daily_from_ecb: bool = Field(
+        False, description=f"Read the daily reference rates from the ECB's own {HIST_URL} (live)."
+    )
+    hist_url: str | None = Field(
+        None, description="Another address for eurofxref-hist.zip (a proxy, the test emulator); default the ECB's."
+    )
 
     @field_validator("periods", mode="before")
     @classmethod
@@ -107,12 +140,31 @@ class EcbSettings(SourceSettings):
 
 class Ecb(Source):
     name = "ecb"
-    datasets = {"eur_usd": Dataset("eur_usd", SCHEMA)}  # ECB USD/EUR reference rate, period averages (USD per EUR)
+    datasets = {
+        "eur_usd": Dataset("eur_usd", SCHEMA),  # ECB USD/EUR reference rate, period averages (USD per EUR)
+        "eurofxref_hist": Dataset("eurofxref_hist", ecb_hist.SCHEMA),  # daily reference rates, every currency
+    }
     Settings = EcbSettings
 
-    @staticmethod
-    def series_url(freq: str) -> str:
-        return f"{API}/{freq}.{SERIES}"
+    def __init__(self, settings: EcbSettings | dict | None = None):
+        super().__init__(settings)
+        self._hist_body: Fetched | None = None
+
+    def _daily_partitions(self, ctx: Context) -> list[Partition]:
+        partitions = file_partitions(
+            self.name, "eurofxref_hist", self.settings.files, ctx.landing_root if ctx else None
+        )
+        if self.settings.daily_from_ecb:
+            url = self.settings.hist_url or HIST_URL
+            resp = ctx.client.get(self.name, url, expect="zip")
+            self._hist_body = Fetched(resp.body, "zip", resp.url)
+            stamp = "sha256:" + hashlib.sha256(resp.body).hexdigest()
+            partitions.append(Partition(self.name, "eurofxref_hist", "url=eurofxref-hist.zip", {"url": url}, stamp))
+        return partitions
+
+    def series_url(self, freq: str) -> str:
+        """The series of one frequency under `base_url` (a proxy, the test emulator) or the public API."""
+        return f"{(self.settings.base_url or API).rstrip('/')}/{freq}.{SERIES}"
 
     @staticmethod
     def params(start: str | None, end: str | None, **extra: str) -> dict[str, str]:
@@ -124,7 +176,9 @@ class Ecb(Source):
         return p
 
     def plan(self, ctx: Context) -> list[Partition]:
-        partitions = []
+        partitions = self._daily_partitions(ctx)
+        if partitions and "periods" not in self.settings.model_fields_set:
+            return partitions
         for freq, (start, end) in self.settings.periods.items():
             url = self.series_url(freq)
             resp = ctx.client.get(self.name, url, params=self.params(start, end, lastNObservations="1"), expect="csv")
@@ -145,12 +199,23 @@ class Ecb(Source):
 
     def fetch(self, ctx: Context, partition: Partition) -> list[Fetched]:
         p = partition.params
+        if partition.dataset == "eurofxref_hist":
+            if "path" in p:
+                return [file_fetched(Path(p["path"]), self.name)]
+            if self._hist_body is None:
+                resp = ctx.client.get(self.name, p["url"], expect="zip")
+                self._hist_body = Fetched(resp.body, "zip", resp.url)
+            return [self._hist_body]
         resp = ctx.client.get(
             self.name, self.series_url(p["freq"]), params=self.params(p["start"], p["end"]), expect="csv"
         )
         return [Fetched(resp.body, "csv", resp.url)]
 
     def parse(self, partition: Partition, bodies: list[Fetched]) -> ParseResult:
+        if partition.dataset == "eurofxref_hist":
+            (body,) = bodies
+            frame = ecb_hist.parse(self.name, body.url, body.body)
+            return ParseResult(conform(self.name, body.url, frame, ecb_hist.SCHEMA))
         return parse_exr_csv(self.name, bodies[0].url, bodies[0].body, partition.params["freq"])
 
 

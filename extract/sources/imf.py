@@ -220,8 +220,10 @@ class ImfSettings(SourceSettings):
     indicators: list[Literal[tuple(INDICATORS)]] = Field(
         list(INDICATORS), min_length=1, description="XG_FOB_USD (exports FOB) and/or MG_CIF_USD (imports CIF)."
     )
-    counterparts: list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]+$")]] = Field(
-        ["G001"], min_length=1, description="IMF counterpart area codes: ISO3 or groups (G001 = world)."
+    counterparts: list[Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9]+|\*)$")]] = Field(
+        ["G001"],
+        min_length=1,
+        description='IMF counterpart area codes: ISO3 or groups (G001 = world); "*" alone: every counterpart.',
     )
     freq: Literal[tuple(sorted(FREQS))] = Field("A", description="A, Q or M.")
     start_period: Annotated[str, BeforeValidator(_as_text)] | None = Field(
@@ -234,6 +236,8 @@ class ImfSettings(SourceSettings):
 
     @model_validator(mode="after")
     def _window(self):
+        if "*" in self.counterparts and len(self.counterparts) > 1:
+            raise ValueError('counterparts: "*" (every counterpart) goes alone')
         if self.start_period is not None or self.end_period is not None:
             if not self.start_period or not self.end_period:
                 raise ValueError("start_period and end_period go together")

@@ -6,15 +6,19 @@ Three layouts, one raw table each (the file name's prefix says which layout a fi
 |------------|----------|--------------------------------------------------------------------------------------|
 | `uzstat_`  | UZB      | stat.uz SDMX CSV: `Code` (M49 numeric), labels uz/ru/en, one column per year        |
 | `kg_nsc_`  | KGZ      | National Statistical Committee workbook: labels ky/ru/en, a header row of years     |
-| `armstat_` | ARM      | armstat monthly CSV: country, export, import_consigment, import_origin, timeperiod, year |
+| `armstat_` | ARM      | armstat monthly CSV: country, export, import_consigment, import_origin, timeperiod, year; or the 2007-2024 (tvyal) CSV: country, year, month, export, import_origin, import_consignment, date (recognised by its header; extract/readers/armstat_tvyal.py) |
+| `kz_bns_`  | KAZ      | Kazakhstan BNS .xls "main indicators of foreign trade by country", Russian labels (extract/readers/kz_bns.py) |
+| `rosstat_` | RUS      | Rosstat/FTS workbook, Russia x 29 main partners monthly, USD million, Russian labels (extract/readers/rosstat.py) |
 
-Every value is in thousand US dollars as published (each layout's unit is checked where the file states it).
+Every value is in thousand US dollars as published (Rosstat: million US dollars, `value_million_usd`) (each layout's unit is checked where the file states it).
 Missing cells ('-', '…', '..', 'x', empty) become null, never 0. Totals, groups, continents and unallocated
 partners are loaded with a `row_kind` other than 'country' so staging can keep them apart.
 
 The Kyrgyz and Armenian tables name partners by label only: each English label is looked up in
-`seeds/national_partner_labels.csv` (label_en -> iso3, kind); an unknown label fails the file with an error
-naming the file, the row and the label. The seed is landed with the file and its hash is part of the
+`seeds/national_partner_labels.csv` (label_en -> iso3, kind); the Kazakh and Russian tables by Russian
+label, looked up in `seeds/national_partner_labels_ru.csv` (label_ru -> iso3, kind; Latin look-alike
+letters folded to Cyrillic). An unknown label fails the file with an error naming the file, the row and the
+label. The seed is landed with the file and its hash is part of the
 change stamp, so editing the seed re-parses those files.
 
 One partition per file; change stamp = the file's sha256 (plus the label seed's sha256 where it is used),
@@ -36,6 +40,8 @@ from pydantic import Field, model_validator
 
 from extract.errors import BadResponse, SchemaDrift, SourceError
 from extract.landing import FileStamps
+from extract.readers import armstat_tvyal, kz_bns, rosstat
+from extract.readers.cells import number, read_ru_labels
 from extract.readers.csv_drop import decode
 from extract.settings import PROJECT_DIR
 from extract.sources.base import (
@@ -55,7 +61,9 @@ from extract.sources.base import (
 
 MISSING = {"", "-", "–", "—", "…", "...", "..", "x", "X"}
 LABEL_SEED = Path("seeds") / "national_partner_labels.csv"
-LAYOUTS = {"uzstat_": "uzstat", "kg_nsc_": "kg_nsc", "armstat_": "armstat"}
+RU_LABEL_SEED = Path("seeds") / "national_partner_labels_ru.csv"
+LAYOUTS = {"uzstat_": "uzstat", "kg_nsc_": "kg_nsc", "armstat_": "armstat", "kz_bns_": "kz_bns", "rosstat_": "rosstat"}
+RU_LAYOUTS = {"kz_bns": kz_bns, "rosstat": rosstat}  # layouts with Russian labels: parser module
 REPORTERS = {"uzstat": "UZB", "kg_nsc": "KGZ", "armstat": "ARM"}
 UZSTAT_FLOWS = {"1105": "export", "1176": "import"}  # stat.uz SDMX dataset ids
 UZSTAT_AGGREGATE_CODES = {"000": "other"}  # 'Other countries'
@@ -95,6 +103,8 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "partner_iso3": pl.String,
         **COMMON_TAIL,
     },
+    "kz_bns": kz_bns.SCHEMA,
+    "rosstat": rosstat.SCHEMA,
 }
 
 UZ_REQUIRED = ("Code", "Klassifikator", "Klassifikator_ru", "Klassifikator_en")
@@ -107,6 +117,11 @@ ARM_FLOWS = (
 YEAR_RE = re.compile(r"^(\d{4})(?:\s*(\S+))?$")
 
 
+def _csv_header(path: Path) -> list[str]:
+    with open(path, encoding="utf-8-sig", newline="", errors="replace") as fh:
+        return [h.strip() for h in next(csv.reader(fh), [])]
+
+
 def layout_of(path: Path) -> str | None:
     for prefix, layout in LAYOUTS.items():
         if path.name.startswith(prefix):
@@ -116,19 +131,7 @@ def layout_of(path: Path) -> str | None:
 
 def to_value(source: str, where: str, column: str, value) -> float | None:
     """A cell as a float; the missing markers as null; anything else fails naming the cell."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise SchemaDrift(source, where, f"column {column!r}: {value!r} is not a number", field=column)
-    if isinstance(value, int | float):
-        return float(value)
-    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
-    if text in MISSING:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise SchemaDrift(source, where, f"column {column!r}: {value!r} is not a number", field=column) from None
+    return number(source, where, column, value, MISSING)
 
 
 def read_labels(source: str, where: str, body: bytes) -> dict[str, tuple[str | None, str]]:
@@ -377,11 +380,17 @@ def parse_armstat(source: str, where: str, body: bytes, labels: dict) -> tuple[l
 class NationalSettings(SourceSettings):
     """[sources.national]"""
 
-    files: FileDrops = Field([], description="Files, named by layout: uzstat_sdmx_data_{id}_*, kg_nsc_*, armstat_*.")
+    files: FileDrops = Field(
+        [], description="Files, named by layout: uzstat_sdmx_data_{id}_*, kg_nsc_*, armstat_*, kz_bns_*, rosstat_*."
+    )
     drop_dir: ConfigPath | None = Field(None, description="A folder: every file in it with a known layout is read.")
     labels_seed: ConfigPath = Field(
         PROJECT_DIR / LABEL_SEED,
         description="Partner labels -> ISO3 and kind (label_en, iso3, is_aggregate, kind); default: the repository's seed.",
+    )
+    labels_seed_ru: ConfigPath = Field(
+        PROJECT_DIR / RU_LABEL_SEED,
+        description="Russian partner labels (KZ BNS, Rosstat) -> ISO3 and kind (label_ru, iso3, kind); default: the repository's seed.",
     )
 
     @model_validator(mode="after")
@@ -397,6 +406,8 @@ class National(Source):
         "uzstat": Dataset("uzstat", SCHEMAS["uzstat"]),  # Uzbekistan (stat.uz) trade by partner, yearly, thousand USD.
         "kg_nsc": Dataset("kg_nsc", SCHEMAS["kg_nsc"]),  # Kyrgyzstan (NSC) trade by partner, yearly, thousand USD.
         "armstat": Dataset("armstat", SCHEMAS["armstat"]),  # Armenia (armstat) trade by partner, monthly, thousand USD.
+        "kz_bns": Dataset("kz_bns", SCHEMAS["kz_bns"]),  # Kazakhstan (BNS) trade by partner, yearly, thousand USD.
+        "rosstat": Dataset("rosstat", SCHEMAS["rosstat"]),  # Russia (Rosstat/FTS) x 29 partners, monthly, million USD.
     }
     Settings = NationalSettings
 
@@ -409,11 +420,10 @@ class National(Source):
         check_unique_names(files, self.name)
         return files
 
-    def _seed_path(self) -> Path:
-        return self.settings.labels_seed
+    def _seed_path(self, layout: str = "kg_nsc") -> Path:
+        return self.settings.labels_seed_ru if layout in RU_LAYOUTS else self.settings.labels_seed
 
     def plan(self, ctx: Context) -> list[Partition]:
-        seed = self._seed_path()
         # a file's stamp is its sha256, not read again while its size and mtime stay the same
         stamps = FileStamps.of_source(ctx.landing_root if ctx else None, self.name)
         partitions = []
@@ -429,6 +439,9 @@ class National(Source):
                 if not m or m.group(1) not in UZSTAT_FLOWS:
                     raise SourceError(self.name, str(path), f"stat.uz dataset id not one of {sorted(UZSTAT_FLOWS)}")
                 params["flow"] = UZSTAT_FLOWS[m.group(1)]
+            if layout == "armstat" and path.exists():
+                params["format"] = "tvyal" if armstat_tvyal.is_tvyal_header(_csv_header(path)) else "armstat"
+            seed = self._seed_path(layout)
             if not path.exists():  # planned all the same: its fetch fails and the failure is recorded
                 stamp = "missing"
             else:
@@ -444,13 +457,21 @@ class National(Source):
     def fetch(self, ctx: Context, partition: Partition) -> list[Fetched]:
         bodies = [file_fetched(Path(partition.params["path"]), self.name)]
         if partition.params["layout"] != "uzstat":
-            bodies.append(file_fetched(self._seed_path(), self.name))
+            bodies.append(file_fetched(self._seed_path(partition.params["layout"]), self.name))
         return bodies
 
     def parse(self, partition: Partition, bodies: list[Fetched]) -> ParseResult:
         layout = partition.params["layout"]
         main = bodies[0]
         where = main.url
+        if layout in RU_LAYOUTS:
+            labels = read_ru_labels(self.name, bodies[1].url, bodies[1].body)
+            frame = RU_LAYOUTS[layout].parse(self.name, where, main.body, labels)
+            return ParseResult(conform(self.name, where, frame, SCHEMAS[layout]), [])
+        if layout == "armstat" and partition.params.get("format") == "tvyal":
+            labels = read_labels(self.name, bodies[1].url, bodies[1].body)
+            frame = armstat_tvyal.parse(self.name, where, main.body, labels)
+            return ParseResult(conform(self.name, where, frame, SCHEMAS[layout]), [])
         if layout == "uzstat":
             rows, warnings = parse_uzstat(self.name, where, main.body, partition.params["flow"])
         else:

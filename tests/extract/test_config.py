@@ -184,7 +184,7 @@ def test_config_check_validates_without_running_and_lists_each_source(tmp_path):
         "national": "enabled",
         "eurostat_comext": "enabled",
     }
-    assert "files=11 file(s)" in next(line for line in lines if line.startswith("eurostat_comext"))
+    assert "files=12 file(s)" in next(line for line in lines if line.startswith("eurostat_comext"))
     bad = write(tmp_path, '[sources.wiiw_fdi]\nfiles = ["a.csv"]\nfile = ["b.csv"]\n')
     refused = runner.invoke(cli, ["config", "check", "--config", str(bad)])
     assert refused.exit_code != 0

@@ -26,6 +26,7 @@ UZ_IMPORTS = FILES / "uzstat_sdmx_data_1176_imports_by_country_2010-2023.csv"
 KG_EXPORTS = FILES / "kg_nsc_4.03.00.18_exports_by_country_1994-2023.xlsx"
 KG_IMPORTS = FILES / "kg_nsc_4.03.00.20_imports_by_country_1994-2023.xlsx"
 ARM = FILES / "armstat_armenia_trade_by_country_monthly_2017-2023.csv"
+ARM_TVYAL = FILES / "armstat_trade_by_country_monthly_2007-2024_tvyal.csv"
 SEED = PROJECT_DIR / "seeds" / "national_partner_labels.csv"
 TABLES = ("uzstat", "kg_nsc", "armstat")
 
@@ -362,6 +363,7 @@ def test_seed_covers_exactly_the_labels_in_the_files():
         rows = list(ws.iter_rows(values_only=True))
         h = next(i for i, r in enumerate(rows) if isinstance(r[3], int))
         present |= {r[2].strip() for r in rows[h + 1 :] if isinstance(r[2], str) and any(v is not None for v in r[3:])}
-    with ARM.open(encoding="utf-8") as fh:
-        present |= {r["country"].strip() for r in csv.DictReader(fh) if r["country"] and r["country"].strip()}
+    for path in (ARM, ARM_TVYAL):
+        with path.open(encoding="utf-8-sig") as fh:
+            present |= {r["country"].strip() for r in csv.DictReader(fh) if r["country"] and r["country"].strip()}
     assert labels == present

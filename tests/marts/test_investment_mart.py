@@ -4,6 +4,8 @@ ECB recording."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import polars as pl
@@ -13,6 +15,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 WIIW_BY_PARTNER = PROJECT_DIR / "data/files/wiiw_fdi/wiiw_fdi_kazakhstan_by_partner_2003-2021.csv"
 WDI_FDI_USD = PROJECT_DIR / "data/files/worldbank/wdi_bulk_API_BX.KLT.DINV.CD.WD_DS2_en_csv_v2_1927091.csv"
 ECB_ANNUAL = PROJECT_DIR / "data/recordings/ecb/constructed_exr_usd_eur_m_2020_a_2010_2024/a_2010_2024.csv"
+ECB_DAILY = PROJECT_DIR / "data/files/ecb/eurofxref-hist.zip"
 
 MART = "marts.eu_investment_central_asia"
 
@@ -42,6 +45,15 @@ def _ecb_annual_rate(year: int) -> float:
     return float(row["OBS_VALUE"][0])
 
 
+def _ecb_year_end_rates() -> dict[int, float]:
+    """USD per EUR on each year's last ECB reference day, from the daily file eurofxref-hist.zip."""
+    with zipfile.ZipFile(ECB_DAILY) as zf:
+        daily = pl.read_csv(io.BytesIO(zf.read("eurofxref-hist.csv")), columns=["Date", "USD"], infer_schema=False)
+    usd = daily.filter(pl.col("USD") != "N/A").select(pl.col("Date").str.to_date(), pl.col("USD").cast(pl.Float64))
+    last = usd.sort("Date").group_by(pl.col("Date").dt.year().alias("year")).agg(pl.col("USD").last())
+    return dict(last.iter_rows())
+
+
 def _mart_row(con, host: str, investor: str, year: int, measure: str, source: str) -> dict:
     cursor = con.execute(
         f"select * from {MART} where host_code = ? and investor_code = ? and year = ? and measure = ? and source = ?",
@@ -59,13 +71,15 @@ def test_wiiw_eu27_inward_stock_2021_is_the_file_value_in_euros(demo_con):
     assert row["value_eur"] == pytest.approx(eur_m * 1_000_000, rel=1e-12)
 
 
-def test_wiiw_values_convert_to_usd_with_the_ecb_annual_rate(demo_con):
-    rate_2021 = _ecb_annual_rate(2021)
-    assert rate_2021 == pytest.approx(1.1827)
+def test_wiiw_stocks_convert_to_usd_with_the_year_end_rate(demo_con):
+    """A stock is a position on 31 December: converted at that day's ECB rate, not the year's average."""
+    rate_end_2021 = _ecb_year_end_rates()[2021]
+    assert rate_end_2021 == 1.1326  # 31 December 2021 (the 2021 average is 1.1827)
     row = _mart_row(demo_con, "KAZ", "EU27", 2021, "fdi_inward_stock", "wiiw")
     eur = _wiiw_cell("EU27_2020", "FDI inward stock", "EUR m", 2021) * 1_000_000
-    assert row["usd_per_eur"] == pytest.approx(rate_2021, rel=1e-12)
-    assert row["value_usd"] == pytest.approx(eur * rate_2021, rel=1e-12)
+    assert row["rate_basis"] == "ecb_end_of_period"
+    assert row["usd_per_eur"] == pytest.approx(rate_end_2021, rel=1e-12)
+    assert row["value_usd"] == pytest.approx(eur * rate_end_2021, rel=1e-12)
 
 
 def test_eu27_share_of_kazakhstan_inward_stock_2021_recomputed_from_the_file(demo_con):
@@ -103,18 +117,24 @@ def test_worldbank_kazakhstan_net_inflows_2019_is_the_wdi_bulk_value(demo_con):
     assert row["share_of_host_total_pct"] == pytest.approx(100.0)
 
 
-def test_every_money_value_has_the_ecb_annual_rate_of_its_year(demo_con):
-    rates = {
+def test_every_money_value_has_the_ecb_rate_of_its_year(demo_con):
+    """Flows at the ECB annual average of the year, stocks at the rate of the year's last reference day."""
+    averages = {
         int(r["TIME_PERIOD"]): float(r["OBS_VALUE"])
         for r in pl.read_csv(ECB_ANNUAL, infer_schema_length=0).iter_rows(named=True)
     }
+    year_end = _ecb_year_end_rates()
     rows = demo_con.execute(
-        f"select year, usd_per_eur, value_eur, value_usd from {MART} where measure <> 'fdi_pct_gdp'"
+        f"select measure, year, usd_per_eur, rate_basis, value_eur, value_usd from {MART} where measure <> 'fdi_pct_gdp'"
     ).fetchall()
     assert len(rows) > 500
-    for year, usd_per_eur, value_eur, value_usd in rows:
-        assert usd_per_eur == pytest.approx(rates[year], rel=1e-12), year
-        assert value_usd == pytest.approx(value_eur * rates[year], rel=1e-9, abs=1e-3), year
+    for measure, year, usd_per_eur, rate_basis, value_eur, value_usd in rows:
+        if measure == "fdi_inward_stock":
+            rate, basis = year_end[year], "ecb_end_of_period"
+        else:
+            rate, basis = averages[year], "annual_average"
+        assert (rate_basis, usd_per_eur) == (basis, pytest.approx(rate, rel=1e-12)), (measure, year)
+        assert value_usd == pytest.approx(value_eur * rate, rel=1e-9, abs=1e-3), (measure, year)
 
 
 def test_grain_is_unique_and_scope_is_central_asia(demo_con):

@@ -140,8 +140,8 @@ def test_demo_prints_the_headline_table(tmp_path):
     out = run_tradeflow(
         "demo",
         env={
-            "TRADEFLOW_DB": str(tmp_path / "w.duckdb"),
-            "TRADEFLOW_LANDING": str(tmp_path / "landing"),
+            "TRADEFLOW_DEMO_DB": str(tmp_path / "w.duckdb"),
+            "TRADEFLOW_DEMO_LANDING": str(tmp_path / "landing"),
             "TRADEFLOW_LOG_DIR": str(tmp_path / "logs"),
         },
     ).stdout
@@ -151,3 +151,25 @@ def test_demo_prints_the_headline_table(tmp_path):
     line = next(line for line in out.splitlines() if line.startswith("KGZ") and " all " in line)
     assert line.split()[2] == f"{expected:.0f}"
     assert any(line.startswith("RUS") for line in out.splitlines())
+
+
+def test_top_rerouted_products_rank_on_a_positive_baseline_only(demo_con):
+    """Smartphones (851713) and tractors (870121) are new HS2022 codes whose HS2017 predecessors (851712,
+    870120) the bundled HS6 file of 2020-2021 does not carry: no baseline (null, with a reason), no rank."""
+    hs6 = pl.read_csv(COMEXT / "eu27_exports_sanctioned_goods_by_hs6_partner_monthly_2020-2022.csv", infer_schema=False)
+    baseline_codes = set(hs6.filter(pl.col("month").str.slice(0, 4).is_in(["2020", "2021"]))["hs6"])
+    assert {"851712", "870120"}.isdisjoint(baseline_codes)
+    assert {"851713", "870121"} <= set(hs6.filter(pl.col("month").str.starts_with("2022"))["hs6"])
+    notes = demo_con.execute(
+        """select product_code, baseline_eur, baseline_note from intermediate.int_rerouted_product_years
+           where transit_code = 'KAZ' and year = 2022 and product_code in ('851713', '870121')
+           order by product_code"""
+    ).fetchall()
+    assert [(code, baseline) for code, baseline, _ in notes] == [("851713", None), ("870121", None)]
+    assert all("none of the codes it converts from" in note for _, _, note in notes)
+    ranked = demo_con.execute(
+        """select count(*), count(*) filter (where baseline_eur is null or baseline_eur <= 0),
+                  count(*) filter (where product_code in ('851713', '870121'))
+           from marts.top_rerouted_products"""
+    ).fetchone()
+    assert ranked[0] > 0 and ranked[1:] == (0, 0)

@@ -129,25 +129,27 @@ def test_uzbek_imports_from_russia_come_from_stat_uz(demo_con):
 
 
 def test_kazakh_imports_from_the_eu27_are_the_eu_mirror_fob_to_cif(demo_con):
-    eur_2019 = comext_eu27_eur("eu27_exports_to_all_partners_annual_2010-2023.csv", "Kazakhstan", "Jan.-Dec. 2019")
-    eur_2020 = comext_eu27_eur("eu27_exports_to_all_partners_annual_2010-2023.csv", "Kazakhstan", "Jan.-Dec. 2020")
-    assert eur_2019 == 5_917_319_466
-    rate_2019, rate_2020 = ecb_annual_usd_per_eur(2019), ecb_annual_usd_per_eur(2020)
-    assert rate_2019 == 1.1195
+    """Before 2018 (the first year of the bundled BNS files) Kazakhstan has no own report: the EU mirror."""
+    eur_2017 = comext_eu27_eur("eu27_exports_to_all_partners_annual_2010-2023.csv", "Kazakhstan", "Jan.-Dec. 2017")
+    assert eur_2017 == 4_821_828_658
+    rate_2017 = ecb_annual_usd_per_eur(2017)
 
-    row = mart_row(demo_con, "KAZ", "EU27", "imports", "A", "2019-01-01")
+    row = mart_row(demo_con, "KAZ", "EU27", "imports", "A", "2017-01-01")
     assert row["value_basis"] == "mirror_from_partner" and row["is_mirror"] is True
     assert row["source"] == "eurostat_comext_file" and row["valuation"] == "CIF"
     assert row["own_report_value_usd"] is None
-    assert row["partner_reports_value_usd"] == pytest.approx(eur_2019 * rate_2019, rel=1e-12)
-    assert row["value_usd"] == pytest.approx(eur_2019 * rate_2019 * CIF_FOB_FACTOR, rel=1e-12)
+    assert row["partner_reports_value_usd"] == pytest.approx(eur_2017 * rate_2017, rel=1e-12)
+    assert row["value_usd"] == pytest.approx(eur_2017 * rate_2017 * CIF_FOB_FACTOR, rel=1e-12)
     assert row["mirror_value_usd"] == row["value_usd"]
-    assert row["value_eur"] == pytest.approx(eur_2019 * CIF_FOB_FACTOR, rel=1e-12)
-    assert row["share_of_total_pct"] is None  # Kazakhstan has no own report, so no world total
+    assert row["value_eur"] == pytest.approx(eur_2017 * CIF_FOB_FACTOR, rel=1e-12)
+    assert row["share_of_total_pct"] is None  # no own report that year, so no world total
 
-    row_2020 = mart_row(demo_con, "KAZ", "EU27", "imports", "A", "2020-01-01")
-    usd_2019, usd_2020 = eur_2019 * rate_2019 * CIF_FOB_FACTOR, eur_2020 * rate_2020 * CIF_FOB_FACTOR
-    assert row_2020["yoy_pct"] == pytest.approx(100 * (usd_2020 - usd_2019) / usd_2019, rel=1e-9)
+    # from 2018 Kazakhstan's own statistics (BNS) win; the EU's report stays beside them for comparison
+    eur_2019 = comext_eu27_eur("eu27_exports_to_all_partners_annual_2010-2023.csv", "Kazakhstan", "Jan.-Dec. 2019")
+    assert eur_2019 == 5_917_319_466
+    row_2019 = mart_row(demo_con, "KAZ", "EU27", "imports", "A", "2019-01-01")
+    assert row_2019["value_basis"] == "national_statistics" and row_2019["is_mirror"] is False
+    assert row_2019["partner_reports_value_usd"] == pytest.approx(eur_2019 * ecb_annual_usd_per_eur(2019), rel=1e-12)
 
 
 def test_kyrgyz_monthly_exports_to_the_eu27_are_eu_imports_cif_to_fob(demo_con):
@@ -185,17 +187,30 @@ def test_own_report_wins_over_the_eu_mirror_for_kyrgyz_imports(demo_con):
     assert row["value_usd"] == pytest.approx(members_2023["value_thousand_usd"].sum() * 1000, rel=1e-9)
 
 
-def test_russia_rows_come_from_the_central_asian_side_only(demo_con):
+def test_russia_rows_come_from_the_central_asian_side_when_it_reports(demo_con):
     rows = demo_con.execute(
         """select country_code, value_basis, count(*), min(year(period_start)), max(year(period_start))
            from marts.russia_central_asia_trade where partner_code = 'RUS' and frequency = 'A'
-           group by country_code, value_basis order by country_code"""
+           group by country_code, value_basis order by country_code, value_basis"""
     ).fetchall()
-    # Kyrgyzstan 1994-2023 and Uzbekistan 2010-2023, both directions, all from national statistics;
-    # Kazakhstan, Tajikistan and Turkmenistan report nothing in the bundle and Russia has no mirror
-    assert rows == [("KGZ", "national_statistics", 60, 1994, 2023), ("UZB", "national_statistics", 28, 2010, 2023)]
+    # Kazakhstan 2018-2023 (BNS), Kyrgyzstan 1994-2023 and Uzbekistan 2010-2023 from national statistics,
+    # both directions; before their own reports start, Russia's own statistics (Rosstat, 2006-2021) are the
+    # mirror: Kazakhstan 2006-2017 except 2010 (July-December 2010 are '…' in the Rosstat file, so no annual
+    # sum), Uzbekistan 2006-2009. Tajikistan and Turkmenistan report nothing and Rosstat does not list them.
+    assert rows == [
+        ("KAZ", "mirror_from_partner", 22, 2006, 2017),
+        ("KAZ", "national_statistics", 12, 2018, 2023),
+        ("KGZ", "national_statistics", 60, 1994, 2023),
+        ("UZB", "mirror_from_partner", 8, 2006, 2009),
+        ("UZB", "national_statistics", 28, 2010, 2023),
+    ]
     kinds = demo_con.execute(
-        """select country_code, string_agg(distinct value_basis, ',') from marts.russia_central_asia_trade
+        """select country_code, string_agg(distinct value_basis, ',' order by value_basis)
+           from marts.russia_central_asia_trade
            where country_code in ('KAZ', 'TJK', 'TKM') group by country_code order by country_code"""
     ).fetchall()
-    assert kinds == [("KAZ", "mirror_from_partner"), ("TJK", "mirror_from_partner"), ("TKM", "mirror_from_partner")]
+    assert kinds == [
+        ("KAZ", "mirror_from_partner,national_statistics"),
+        ("TJK", "mirror_from_partner"),
+        ("TKM", "mirror_from_partner"),
+    ]

@@ -18,7 +18,6 @@ from sqlalchemy.pool import NullPool
 
 from tests.helpers import PROJECT_DIR
 from tradeflow import publish
-from tradeflow.refresh import export_parquet
 
 COMEXT = PROJECT_DIR / "data" / "files" / "eurostat_comext"
 EU27_LABEL = "European Union - 27 countries"
@@ -124,7 +123,7 @@ def test_every_mart_reads_the_same_from_the_parquet_export(direct, demo_warehous
     current = Path(str(demo_warehouse) + ".parquet") / "current"
     assert current.is_symlink()
     # the folder `current` points to is the version the published file says it is
-    assert [(Path(os.path.realpath(current)).name,)] == direct["version"]
+    assert [(Path(os.path.realpath(current)).parent.name,)] == direct["version"]
     exported = sorted(p.stem for p in current.glob("*.parquet"))
     assert exported == direct["tables"], "one Parquet file per mart, no more, no less"
     for table in direct["tables"]:
@@ -216,19 +215,19 @@ def test_a_read_only_sqlalchemy_connection_cannot_write(demo_warehouse, direct, 
 
 
 def test_readers_see_a_new_version_only_after_reopening(demo_warehouse, tmp_path):
-    """Publishing swaps the file under open readers: they keep their version until every connection to
-    the file is closed (docs/bi.md); the Parquet `current` link moves to the new version's folder."""
+    """Publishing switches the version under open readers: an open connection keeps its version, a new one
+    gets the published one (docs/bi.md); the Parquet `current` link resolves to the new version's folder."""
     layout = publish.Layout(tmp_path / "tradeflow.duckdb")
 
     def build(version: str, drop_kgz: bool) -> None:
-        path = tmp_path / f"{version}.build.duckdb"
+        path = layout.build_db(version)
+        path.parent.mkdir(parents=True)
         shutil.copyfile(demo_warehouse, path)
         if drop_kgz:
             with duckdb.connect(str(path)) as con:
                 con.execute("delete from marts.top_rerouted_products where transit_code = 'KGZ'")
-        pq_dir = layout.parquet / version
-        export_parquet(path, pq_dir)
-        publish.publish(layout, path, version, {"run_id": version}, pq_dir)
+        publish.export_parquet(path, path.parent / "parquet")
+        publish.publish(layout, version, {"run_id": version, "built_at": version})
 
     count_sql = sa.text("select count(*) from marts.top_rerouted_products")
     build("v1", drop_kgz=False)
@@ -244,17 +243,20 @@ def test_readers_see_a_new_version_only_after_reopening(demo_warehouse, tmp_path
 
         build("v2", drop_kgz=True)
         assert reader.execute(count_sql).scalar_one() == before  # the open reader keeps v1
-        second = eng.connect()  # same process, v1 still open: DuckDB hands out the same (old) database
-        assert second.execute(count_sql).scalar_one() == before
+        # a new connection resolves P's link when it opens, so it gets v2 even in the same process while
+        # the first one is still open on v1 (each keeps the version it opened)
+        second = eng.connect()
+        assert second.execute(count_sql).scalar_one() == before - kgz_rows
+        assert reader.execute(count_sql).scalar_one() == before
         second.close()
         reader.close()
-        with eng.connect() as fresh:  # every connection closed: re-opening gives v2
+        with eng.connect() as fresh:
             assert fresh.execute(count_sql).scalar_one() == before - kgz_rows
     finally:
         eng.dispose()
 
     current = pl.read_parquet(layout.parquet / "current" / "top_rerouted_products.parquet")
     assert current.height == before - kgz_rows
-    assert Path(os.path.realpath(layout.parquet / "current")).name == "v2"
+    assert Path(os.path.realpath(layout.parquet / "current")).parent.name == "v2"
     # the previous version's folder is kept, so a reader that resolved `current` earlier can finish
     assert pl.read_parquet(v1_parquet / "top_rerouted_products.parquet").height == before

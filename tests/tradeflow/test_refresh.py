@@ -1,11 +1,13 @@
-"""The nightly refresh, in real subprocesses: kill -9 at each step, readers during a refresh,
-failing data tests, concurrent refreshes and stale locks."""
+"""The nightly refresh, in real subprocesses: kill -9 at each step and at random moments, readers during
+a refresh, failing data tests, concurrent refreshes and stale locks, a full disk, a quote in the path."""
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,6 +24,7 @@ from tests.helpers import (
     config_folder,
     env_for,
     marts_snapshot,
+    published_agrees,
     refresh,
     run_tradeflow,
     toml_dump,
@@ -82,10 +85,22 @@ def reference_run(tmp_path_factory):
 
 
 def clone_tree(src: Path, dst: Path) -> None:
-    subprocess.run(["cp", "-a", str(src), str(dst)], check=True)  # -a keeps the hard link P -> version
+    subprocess.run(["cp", "-a", str(src), str(dst)], check=True)  # -a keeps the relative symlinks
 
 
-def wait_for(path: Path, proc: subprocess.Popen, timeout: float = 120) -> None:
+def status_of(root: Path) -> dict:
+    proc = run_tradeflow("status", "--json", env={"TRADEFLOW_DB": str(root / "tradeflow.duckdb")})
+    assert "Traceback" not in proc.stderr
+    return json.loads(proc.stdout)
+
+
+def builds_left(root: Path) -> list[str]:
+    """What is in P.builds besides dbt's parse cache: builds of killed or failed refreshes."""
+    builds = root / "tradeflow.duckdb.builds"
+    return sorted(p.name for p in builds.iterdir() if p.name != "partial_parse.msgpack") if builds.exists() else []
+
+
+def wait_for(path: Path, proc: subprocess.Popen, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while not path.exists():
         if proc.poll() is not None:
@@ -96,8 +111,10 @@ def wait_for(path: Path, proc: subprocess.Popen, timeout: float = 120) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("step", ["fetch", "load", "dbt", "publish"])
+@pytest.mark.parametrize("step", ["fetch", "load", "dbt", "publish", "published"])
 def test_kill_9_at_each_step_then_rerun(tmp_path, reference_run, step):
+    """Killed anywhere, the published DuckDB file and Parquet are one tested version (fault 6), the killed
+    refresh shows in `status` (fault 11), and the next refresh removes its build and converges."""
     root = tmp_path / "wh"
     clone_tree(reference_run["old_tree"], root)
     db = root / "tradeflow.duckdb"
@@ -115,17 +132,65 @@ def test_kill_9_at_each_step_then_rerun(tmp_path, reference_run, step):
     os.killpg(proc.pid, signal.SIGKILL)  # the refresh and its dbt child, like a power cut
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
+    if step == "dbt":
+        assert builds_left(root), "the killed build (and dbt's target folder) is there before the next refresh"
 
-    # the published warehouse is the old or the new version, and opens cleanly
-    published = marts_snapshot(db)
-    assert version_of(db) in (reference_run["old_version"], None) or step == "publish"
-    if published != reference_run["old_marts"]:
-        assert step == "publish" and published == reference_run["full"]
+    # the published warehouse is the old or the new version, DuckDB and Parquet alike, and opens cleanly
+    version = published_agrees(db)
+    if step == "published":
+        assert marts_snapshot(db) == reference_run["full"]
+    else:
+        assert version == reference_run["old_version"] == version_of(db)
+        assert marts_snapshot(db) == reference_run["old_marts"]
+    killed = [r for r in status_of(root)["refreshes"] if r["status"] == "killed"]
+    assert len(killed) == 1 and "never ended" in killed[0]["reason"]
 
     rerun = refresh(root, DEMO)
-    assert "published version" in rerun.stdout
+    assert ("nothing new since version" if step == "published" else "published version") in rerun.stdout
     assert marts_snapshot(db) == reference_run["full"]
+    published_agrees(db)
     no_partition_loaded_twice(db)
+    assert builds_left(root) == []
+
+
+def test_killed_at_random_moments_the_published_state_is_always_one_tested_version(tmp_path, reference_run):
+    """SIGKILL of the whole process group at seeded random moments (not only the pause points): after
+    each kill DuckDB and Parquet agree with one tested version (the old or the new), and a normal refresh
+    converges on the clean build."""
+    rng = random.Random(19)
+    root = tmp_path / "wh"
+    clone_tree(reference_run["old_tree"], root)
+    db = root / "tradeflow.duckdb"
+    seen = []
+    for attempt in range(6):
+        delay = rng.uniform(0.3, 24.0)
+        proc = subprocess.Popen(
+            [TRADEFLOW, "refresh", "--config", str(DEMO)],
+            cwd=PROJECT_DIR,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            env=env_for(root),
+        )
+        try:
+            proc.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        published_agrees(db)
+        snapshot = marts_snapshot(db)
+        assert snapshot in (reference_run["old_marts"], reference_run["full"]), f"attempt {attempt}, {delay:.1f}s"
+        seen.append((round(delay, 1), proc.returncode, snapshot == reference_run["full"]))
+        if snapshot == reference_run["full"]:  # published: start again from the old version
+            shutil.rmtree(root)
+            clone_tree(reference_run["old_tree"], root)
+    assert any(rc == -signal.SIGKILL for _, rc, _ in seen), seen
+    final = refresh(root, DEMO)
+    assert "published version" in final.stdout or "nothing new" in final.stdout
+    assert marts_snapshot(db) == reference_run["full"]
+    published_agrees(db)
+    no_partition_loaded_twice(db)
+    assert builds_left(root) == []
 
 
 def test_reader_sees_no_error_and_one_consistent_version_throughout_a_refresh(tmp_path, reference_run):
@@ -198,7 +263,7 @@ def test_second_refresh_is_refused_and_a_stale_lock_is_recovered(tmp_path, refer
     )
     wait_for(marker, first)
     second = refresh(root, DEMO, check=False)
-    assert second.returncode == 1
+    assert second.returncode == 4  # exit_codes.BUSY: another refresh holds the lock (docs/cli.md)
     assert f"another refresh is running (pid {first.pid}" in second.stderr
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
@@ -246,10 +311,115 @@ def test_a_refresh_whose_data_tests_fail_publishes_nothing(tmp_path, reference_r
     # repeat within it); the grain test of fct_trade_flows, on the periods the build redid, sees each
     # of the file's rows twice
     assert "failing: test unique_combination_fct_trade_flows_" in result.stderr
-    assert "the last good warehouse stays published" in result.stderr
+    assert f"the last good warehouse stays published (version {reference_run['old_version']})" in result.stderr
     assert version_of(db) == reference_run["old_version"]
     assert marts_snapshot(db) == reference_run["old_marts"]
-    assert not list((root / "tradeflow.duckdb.builds").glob("*.duckdb"))  # the failed build is gone
+
+    # fault 8: the hint reruns the failing test on the failed build, a private copy, never on the
+    # published file or a kept version; running it leaves the published version's checksums intact
+    hint = next(line for line in result.stderr.splitlines() if line.startswith("next: rerun a failing test"))
+    command = hint.split(": ", 2)[2]
+    assert str(root / "tradeflow.duckdb.builds") in command and ".versions" not in command
+    rerun = subprocess.run(
+        command, shell=True, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=300, env=env_for(root)
+    )
+    assert rerun.returncode == 1 and "FAIL" in rerun.stdout and command.split()[-1] in rerun.stdout  # fails there
+    assert published_agrees(db) == reference_run["old_version"]
+    assert marts_snapshot(db) == reference_run["old_marts"]
+    refresh(root, DEMO)
+    assert builds_left(root) == []  # the next refresh removed the failed build
+
+
+def test_a_warehouse_path_with_a_quote_refreshes(tmp_path, reference_run):
+    """Fault 10: the Parquet export formatted the path into SQL; a quote in it broke every refresh."""
+    root = tmp_path / "o'brien's" / "wh"
+    root.parent.mkdir()
+    clone_tree(reference_run["old_tree"], root)
+    result = refresh(root, DEMO)
+    assert "published version" in result.stdout
+    assert marts_snapshot(root / "tradeflow.duckdb") == reference_run["full"]
+    published_agrees(root / "tradeflow.duckdb")
+
+
+def test_too_little_free_space_is_refused_before_the_build(tmp_path, reference_run):
+    """Fault 9: the free space a build needs is checked first, and said in GB."""
+    root = tmp_path / "wh"
+    clone_tree(reference_run["old_tree"], root)
+    result = refresh(root, DEMO, check=False, TRADEFLOW_MIN_FREE_MB="100000000")
+    assert result.returncode == 1
+    assert re.search(r"no space left on \S+ \(needs 97656\.25 GB, has [0-9.]+ GB\)", result.stderr), result.stderr
+    assert f"the last good warehouse stays published (version {reference_run['old_version']})" in result.stderr
+    assert published_agrees(root / "tradeflow.duckdb") == reference_run["old_version"]
+    assert builds_left(root) == []
+
+
+FULL_DISK = r"""
+set -u
+mount -t tmpfs -o size="$SIZE" tmpfs "$ROOT" || exit 90
+cp -a "$OLD"/. "$ROOT"/
+"$TRADEFLOW" refresh --config "$DEMO" > "$OUT/stdout" 2> "$OUT/stderr"
+echo $? > "$OUT/rc"
+"$PYTHON" -c 'import sys; from pathlib import Path; from tests.helpers import published_agrees; print(published_agrees(Path(sys.argv[1])))' "$ROOT/tradeflow.duckdb" > "$OUT/published" 2> "$OUT/check-stderr"
+ls "$ROOT/tradeflow.duckdb.builds" > "$OUT/builds"
+"""
+
+
+def test_a_disk_that_fills_during_the_build_is_reported_as_such(tmp_path, reference_run):
+    """Fault 9: on a full disk the refresh said "cannot rollback - no transaction is active", a dbt logging
+    error, or discarded a passed build. A tmpfs (in a private mount namespace) just big enough for the
+    private copy: whichever step runs out, the message names the disk and the space, and the published
+    version stays intact."""
+    if shutil.which("unshare") is None or subprocess.run(["unshare", "-rm", "true"]).returncode != 0:
+        pytest.skip("needs unshare (a private mount namespace) to mount a small tmpfs")
+    old = reference_run["old_tree"]
+    used = sum(p.stat().st_size for p in old.rglob("*") if p.is_file() and not p.is_symlink())
+    size = (old / "tradeflow.duckdb").stat().st_size
+    root, out = tmp_path / "wh", tmp_path / "out"
+    root.mkdir()
+    out.mkdir()
+    env = env_for(
+        root,
+        SIZE=str(used + size + 4 * 1024**2),
+        ROOT=str(root),
+        OLD=str(old),
+        OUT=str(out),
+        TRADEFLOW=TRADEFLOW,
+        PYTHON=sys.executable,
+        DEMO=str(DEMO),
+        TRADEFLOW_SPACE_FACTOR="1",
+        TRADEFLOW_MIN_FREE_MB="0",
+    )
+    proc = subprocess.run(["unshare", "-rm", "sh", "-c", FULL_DISK], cwd=PROJECT_DIR, env=env, timeout=400)
+    assert proc.returncode == 0, proc.returncode
+    stderr = (out / "stderr").read_text()
+    assert (out / "rc").read_text().strip() == "1", stderr
+    assert re.search(r"no space left on \S+ \(needs 0\.\d\d GB, has 0\.\d\d GB\)", stderr), stderr
+    for unclear in ("Traceback", "TransactionException", "no transaction is active"):
+        assert unclear not in stderr
+    assert f"the last good warehouse stays published (version {reference_run['old_version']})" in stderr
+    # the last line: DuckDB may print a progress bar before it
+    published = (out / "published").read_text().split()
+    assert published[-1:] == [reference_run["old_version"]], (out / "check-stderr").read_text()
+    assert (out / "builds").read_text().split() in ([], ["partial_parse.msgpack"])
+
+
+def test_a_failed_plan_prints_its_reason(tmp_path):
+    """Fault 11: a source whose plan failed printed only "failed; planned 0"."""
+    empty = tmp_path / "no-recordings"
+    empty.mkdir()
+    proc = run_tradeflow(
+        "extract",
+        "worldbank",
+        "--config",
+        str(DEMO),
+        "--replay",
+        str(empty),
+        env={"TRADEFLOW_DB": str(tmp_path / "x.duckdb"), "TRADEFLOW_LANDING": str(tmp_path / "landing")},
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert "failed; partitions planned 0" in proc.stdout
+    assert re.search(r"ERROR: \[worldbank\] .*plan failed", proc.stderr), proc.stderr
 
 
 def test_a_refresh_with_nothing_new_keeps_the_published_version(tmp_path, reference_run):
@@ -258,10 +428,10 @@ def test_a_refresh_with_nothing_new_keeps_the_published_version(tmp_path, refere
     db = root / "tradeflow.duckdb"
     first = refresh(root, DEMO)
     version = re.search(r"published version (\S+):", first.stdout).group(1)
-    kept = sorted(p.name for p in (root / "tradeflow.duckdb.versions").glob("*.duckdb"))
+    kept = sorted(p.name for p in (root / "tradeflow.duckdb.versions").iterdir())
     second = refresh(root, DEMO)
     assert f"nothing new since version {version}: the published warehouse stays" in second.stdout
     assert "dbt" not in second.stdout.split("published warehouse stays")[1]  # no dbt step was timed
     assert version_of(db) == version
-    assert sorted(p.name for p in (root / "tradeflow.duckdb.versions").glob("*.duckdb")) == kept
-    assert not list((root / "tradeflow.duckdb.builds").glob("*.duckdb"))
+    assert sorted(p.name for p in (root / "tradeflow.duckdb.versions").iterdir()) == kept
+    assert builds_left(root) == []

@@ -7,7 +7,8 @@ Two ways in, one source:
 - **File drops**: the Comext web-export CSVs (dataset `web_export`, `web_export.py`) and three CSVs
   derived from Easy-Comext spreadsheets (`cn8_exports`, `hs6_exports_eu27`, `sanctioned_total`,
   `derived_files.py`). The layout is recognised from the header; one partition per file (key = file
-  name, stamp = the file's sha256).
+  name, stamp = the file's sha256). A `.xlsx` file is a data-browser workbook of DS-045409 (one sheet per
+  product x flow; extract/readers/eurostat_workbook.py): dataset `workbook`, in the web-export schema.
 
 Geography codes are Comext's own (Geonomenclature): ISO 3166 alpha-2 for countries, *GR* for Greece
 and *GB* for the United Kingdom (not EL/UK as in other Eurostat datasets), XS Serbia, XK Kosovo,
@@ -29,6 +30,7 @@ from pydantic import Field, field_validator, model_validator
 
 from extract.errors import BadResponse
 from extract.landing import FileStamps
+from extract.readers import eurostat_workbook
 from extract.readers.csv_drop import header
 from extract.settings import PROJECT_DIR
 from extract.sources.base import (
@@ -43,13 +45,15 @@ from extract.sources.base import (
     Source,
     SourceSettings,
     Years,
+    conform,
     file_fetched,
 )
 from extract.sources.eurostat_comext import api, derived_files, web_export
 from extract.sources.eurostat_comext.api import (
+    BASE,
+    DATAFLOW,
     DEFAULT_MAX_CELLS,
     INDICATORS,
-    METADATA_URL,
     Query,
     codes_for_key,
     dataflow_stamp,
@@ -70,6 +74,12 @@ ISO3_TO_COMEXT = {"SRB": "XS"}
 FILE_LAYOUTS = {"web_export": WEB_EXPORT_COLUMNS, **derived_files.LAYOUTS}
 
 
+@functools.cache
+def all_hs6() -> tuple[str, ...]:
+    """Every HS6 code of seeds/hs_products.csv (HS 2022), in code order."""
+    return tuple(pl.read_csv(PROJECT_DIR / "seeds" / "hs_products.csv", infer_schema=False)["hs6"].sort())
+
+
 class ComextSettings(SourceSettings):
     """[sources.eurostat_comext]"""
 
@@ -78,7 +88,11 @@ class ComextSettings(SourceSettings):
     )
     reporters: list[Iso3] = Field([], description="API: reporters, ISO3 (empty: no API partitions).")
     partners: list[Iso3] = Field([], description="API: partners, ISO3 (required with reporters).")
-    products: list[Code] = Field(["TOTAL"], min_length=1, description="API: TOTAL, HS2/HS4/HS6 or CN8 codes.")
+    products: list[Code] = Field(
+        ["TOTAL"],
+        min_length=1,
+        description='API: TOTAL, HS2/HS4/HS6 or CN8 codes; "HS6": every HS6 code (seeds/hs_products.csv).',
+    )
     flows: list[Literal["1", "2"]] = Field(["1", "2"], min_length=1, description="API: 1 import, 2 export.")
     indicators: list[Literal[tuple(INDICATORS)]] = Field(
         list(INDICATORS), min_length=1, description="API: VALUE_IN_EUROS and/or QUANTITY_IN_100KG."
@@ -97,10 +111,15 @@ class ComextSettings(SourceSettings):
     @field_validator("products")
     @classmethod
     def _products(cls, value: list[str]) -> list[str]:
+        out: list[str] = []
         for p in value:
+            if p == "HS6":  # every HS6 code of the nomenclature (seeds/hs_products.csv)
+                out += [c for c in all_hs6() if c not in out]
+                continue
             if not re.match(r"^(TOTAL|\d{2}|\d{4}|\d{6}|\d{8})$", p):
-                raise ValueError(f"{p!r} is not TOTAL, HS2/4/6 or CN8 (as a string)")
-        return value
+                raise ValueError(f"{p!r} is not TOTAL, HS6 (every HS6 code), HS2/4/6 or CN8 (as a string)")
+            out.append(p)
+        return out
 
     @model_validator(mode="after")
     def _api(self):
@@ -128,6 +147,7 @@ class EurostatComext(Source):
     datasets = {
         "sdmx": Dataset("sdmx", api.SCHEMA),  # DS-045409 through the SDMX 2.1 API, indicators pivoted to columns.
         "web_export": Dataset("web_export", web_export.SCHEMA),  # Comext web-export CSVs, long labels mapped.
+        "workbook": Dataset("workbook", web_export.SCHEMA),  # data-browser workbooks (.xlsx), web-export schema
         **{d: Dataset(d, schema) for d, schema in derived_files.SCHEMAS.items()},  # derived from Easy-Comext
     }
     Settings = ComextSettings
@@ -147,22 +167,30 @@ class EurostatComext(Source):
         return partitions
 
     def _file_partition(self, path: Path, stamps: FileStamps | None = None) -> Partition:
+        workbook = path.suffix.lower() == ".xlsx"
         if not path.exists():  # planned all the same: its fetch fails for this file alone, naming it
-            return Partition(self.name, "web_export", path.name, {"path": path}, source_updated_at="missing")
+            dataset = "workbook" if workbook else "web_export"
+            return Partition(self.name, dataset, path.name, {"path": path}, source_updated_at="missing")
+        stamp = (stamps or FileStamps(None)).sha256(path)
+        if workbook:
+            return Partition(self.name, "workbook", path.name, {"path": path}, source_updated_at=stamp)
         first = header(path)
         dataset = next((d for d, cols in FILE_LAYOUTS.items() if first == cols), "web_export")
-        stamp = (stamps or FileStamps(None)).sha256(path)
         return Partition(self.name, dataset, path.name, {"path": path}, source_updated_at=stamp)
 
-    def _api_partitions(self, ctx: Context) -> list[Partition]:
+    def _base(self) -> str:
+        """The SDMX API root: `base_url` (a proxy, the test emulator), else Eurostat's public address."""
+        return (self.settings.base_url or BASE).rstrip("/")
+
+    def queries(self) -> list[tuple[str, int, Query]]:
+        """(Comext reporter code, year, the query) of every API partition, in plan order (no request)."""
         s = self.settings
         partners = s.comext_codes("partners")
-        meta = ctx.client.get(self.name, METADATA_URL, expect="xml")
-        stamp = dataflow_stamp(meta.body, meta.headers)
-        out = []
-        for reporter in s.comext_codes("reporters"):
-            for year in range(s.years[0], s.years[1] + 1):
-                q = Query(
+        return [
+            (
+                reporter,
+                year,
+                Query(
                     s.freq,
                     (reporter,),
                     partners,
@@ -170,14 +198,30 @@ class EurostatComext(Source):
                     tuple(s.flows),
                     tuple(s.indicators),
                     periods_of(s.freq, year),
-                )
-                key = (
-                    f"freq={q.freq}/reporter={reporter}/year={year}/partners={codes_for_key(q.partners)}"
-                    f"/products={codes_for_key(q.products)}/flows={'+'.join(q.flows)}"
-                    f"/indicators={codes_for_key(q.indicators)}"
-                )
-                params = {"query": q, "max_cells": s.max_cells}
-                out.append(Partition(self.name, "sdmx", key, params, source_updated_at=stamp, period=str(year)))
+                ),
+            )
+            for reporter in s.comext_codes("reporters")
+            for year in range(s.years[0], s.years[1] + 1)
+        ]
+
+    def request_cost(self, partition: Partition) -> tuple[str, int]:
+        if partition.dataset != "sdmx":
+            return partition.key, 0
+        return partition.key, len(split_to_fit(partition.params["query"], partition.params["max_cells"]))
+
+    def _api_partitions(self, ctx: Context) -> list[Partition]:
+        s = self.settings
+        meta = ctx.client.get(self.name, f"{self._base()}/dataflow/ESTAT/{DATAFLOW}/1.0", expect="xml")
+        stamp = dataflow_stamp(meta.body, meta.headers)
+        out = []
+        for reporter, year, q in self.queries():
+            key = (
+                f"freq={q.freq}/reporter={reporter}/year={year}/partners={codes_for_key(q.partners)}"
+                f"/products={codes_for_key(q.products)}/flows={'+'.join(q.flows)}"
+                f"/indicators={codes_for_key(q.indicators)}"
+            )
+            params = {"query": q, "max_cells": s.max_cells}
+            out.append(Partition(self.name, "sdmx", key, params, source_updated_at=stamp, period=str(year)))
         return out
 
     # ------------------------------------------------------------------ fetch
@@ -193,7 +237,7 @@ class EurostatComext(Source):
     def _ask(self, ctx: Context, q: Query) -> list[Fetched]:
         """Ask one query; on 413 EXTRACTION_TOO_BIG ask its two halves instead (never the same query again)."""
         try:
-            resp = ctx.client.get(self.name, q.url(), expect="csv")
+            resp = ctx.client.get(self.name, q.url(self._base()), expect="csv")
         except BadResponse as exc:
             if not is_too_big(exc):
                 raise
@@ -210,6 +254,9 @@ class EurostatComext(Source):
         if partition.dataset == "sdmx":
             return api.parse_sdmx(self.name, partition.params["query"], bodies)
         (b,) = bodies
+        if partition.dataset == "workbook":
+            frame = eurostat_workbook.parse(self.name, b.url, b.body, web_export.geo_labels())
+            return ParseResult(conform(self.name, b.url, frame, web_export.SCHEMA))
         if partition.dataset == "web_export":
             return web_export.parse_web_export(self.name, b.url, b.body)
         return derived_files.parse_derived(self.name, partition.dataset, b.url, b.body)

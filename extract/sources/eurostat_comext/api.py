@@ -28,7 +28,7 @@ from extract.sources.base import Fetched, ParseResult, conform
 
 BASE = "https://ec.europa.eu/eurostat/api/comext/dissemination/sdmx/2.1"
 DATAFLOW = "DS-045409"
-METADATA_URL = f"{BASE}/dataflow/ESTAT/{DATAFLOW}/1.0"
+METADATA_URL = f"{BASE}/dataflow/ESTAT/{DATAFLOW}/1.0"  # the public address (`base_url` may replace BASE)
 SDMX_COLUMNS = [
     "DATAFLOW",
     "LAST UPDATE",
@@ -81,9 +81,9 @@ class Query:
         dims = (self.reporters, self.partners, self.products, self.flows, self.indicators)
         return ".".join([self.freq, *("+".join(d) for d in dims)])
 
-    def url(self) -> str:
+    def url(self, base: str = BASE) -> str:
         params = {"format": "SDMX-CSV", "startPeriod": self.periods[0], "endPeriod": self.periods[-1]}
-        return f"{BASE}/data/{DATAFLOW}/{self.key()}?{urlencode(params)}"
+        return f"{base}/data/{DATAFLOW}/{self.key()}?{urlencode(params)}"
 
     def halves(self) -> tuple[Query, Query] | None:
         """Split the dimension with the most positions in two (periods stay contiguous); None if 1 cell."""

@@ -11,6 +11,8 @@
     The own report wins; the mirror only where the country is silent (docs/models/russia_central_asia_trade.md).
     Partners: var `central_asia_partners`, and always WLD (the denominator of shares; nobody reports as the
     world, so WLD rows are own reports only).
+    Beside the chosen value: the partner's own national statistics of the same flow (source national:
+    Russia's Rosstat / FTS report, to 2021), as reported, no CIF/FOB adjustment (partner_own_report_*).
 -#}
 {#- WLD is always read (listing it twice in `in (...)` is harmless) -#}
 {%- set partner_list = "'" ~ var('central_asia_partners') | join("', '") ~ "', 'WLD'" %}
@@ -19,6 +21,10 @@
     (select iso3 from {{ ref('country_groups') }} where group_code = 'central_asia')
 {%- endset %}
 with
+
+flows as (
+    select * from {{ ref('fct_trade_flows') }}
+),
 
 pairs as (
     {{ trade_flows_mirrored(
@@ -66,6 +72,29 @@ sides as (
     where importer_code in {{ central_asia }} and exporter_code in ({{ partner_list }})
 ),
 
+-- the partner's own national statistics of its trade with the country, turned round to the country's side
+partner_national_reports as (
+    select
+        partner_code as country_code,
+        reporter_code as partner_code,
+        case when flow = 'export' then 'imports' else 'exports' end as direction,
+        frequency,
+        period_start,
+        value_usd as partner_own_report_value_usd,
+        source_dataset as partner_own_report_source_dataset
+    from flows
+    where
+        source = 'national'
+        and product_level = 'TOTAL'
+        and flow in ('export', 'import')
+        and value_usd is not null
+        and partner_code in {{ central_asia }}
+        and reporter_code in ({{ partner_list }})
+    qualify row_number() over (
+        partition by partner_code, reporter_code, flow, frequency, period_start order by source_dataset
+    ) = 1
+),
+
 -- the country's own report wins; the mirror only where the country is silent
 chosen as (
     select
@@ -91,6 +120,21 @@ chosen as (
         own_report_value_usd is null as is_mirror,
         period_start
     from sides
+),
+
+final as (
+    select
+        chosen.*,
+        partner_national_reports.partner_own_report_value_usd,
+        partner_national_reports.partner_own_report_source_dataset
+    from chosen
+    left join partner_national_reports
+        on
+            chosen.country_code = partner_national_reports.country_code
+            and chosen.partner_code = partner_national_reports.partner_code
+            and chosen.direction = partner_national_reports.direction
+            and chosen.frequency = partner_national_reports.frequency
+            and chosen.period_start = partner_national_reports.period_start
 )
 
-select * from chosen
+select * from final

@@ -3,14 +3,33 @@
     of the product to the country that year (the months with data), and its baseline, the mean over the
     baseline years (vars baseline_start_year..baseline_end_year) of the same months (January to the last
     month with data that year, so a year with eleven months is compared with eleven months); a baseline
-    year without the product counts as zero there. baseline_eur is null when no baseline year has the
-    product. top_rerouted_products ranks these.
+    year without the product counts as zero there (the product files drop zero cells).
+    A product whose baseline lies in codes the data do not have (no code it converts from, nor the code
+    itself, appears in the EU27 HS6 data of the baseline years: e.g. smartphones 851713, new in HS2022,
+    when the files of 2019-2021 do not carry 851712) has no baseline: baseline_eur null and
+    baseline_note says why, never a zero baseline. top_rerouted_products ranks these.
 -#}
 with
 
 hs6 as (
     select * from {{ ref('int_trade_flows_hs2022') }}
     where reporter_code = 'EU27' and flow = 'export' and frequency = 'M'
+),
+
+-- the HS2017 codes each HS2022 code takes value from (itself where the table has no link)
+predecessors as (
+    select
+        from_hs6 as product_code,
+        to_hs6 as predecessor_code
+    from {{ ref('hs_concordance') }}
+    where from_vintage = 'HS2022' and to_vintage = 'HS2017'
+),
+
+-- the reported codes the data have in the baseline years (any partner)
+baseline_codes as (
+    select distinct product_code_reported
+    from hs6
+    where year(period_start) between {{ var('baseline_start_year') }} and {{ var('baseline_end_year') }}
 ),
 
 transit as (
@@ -98,6 +117,15 @@ baselines as (
     group by 1, 2, 3
 ),
 
+covered_products as (
+    select distinct products.product_code
+    from (select distinct product_code from yearly) as products
+    left join predecessors
+        on products.product_code = predecessors.product_code
+    inner join baseline_codes
+        on coalesce(predecessors.predecessor_code, products.product_code) = baseline_codes.product_code_reported
+),
+
 product_years as (
     select
         yearly.transit_code,
@@ -105,7 +133,11 @@ product_years as (
         yearly.year,
         available_baseline_years.first_year || '-' || available_baseline_years.last_year as baseline_years,
         yearly.eu_exports_eur,
-        baselines.baseline_eur,
+        case when covered_products.product_code is not null then baselines.baseline_eur end as baseline_eur,
+        case
+            when covered_products.product_code is null
+                then 'no baseline: the data of the baseline years have none of the codes it converts from'
+        end as baseline_note,
         yearly.months_covered
     from yearly
     inner join available_baseline_years
@@ -115,6 +147,8 @@ product_years as (
             yearly.transit_code = baselines.transit_code
             and yearly.product_code = baselines.product_code
             and yearly.year = baselines.year
+    left join covered_products
+        on yearly.product_code = covered_products.product_code
 )
 
 select * from product_years

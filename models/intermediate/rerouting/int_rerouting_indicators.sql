@@ -7,7 +7,11 @@
       did_log             = ln(index of the scope / index of not_sanctioned), same country and period
       substitution_ratio  = excess_eur / (EU->RU baseline - EU->RU value), same scope and period;
                             null when EU->RU did not fall
-      unrecorded_arrivals = EU-reported exports - the country's reported imports from the EU (CIF/factor)
+      unrecorded_arrivals = EU-reported exports - the country's reported imports from the EU (CIF/factor),
+                            on the months both legs report (unrecorded_arrivals_months_covered)
+    Completeness per leg: each leg carries the months it covers (months_covered for the EU exports,
+    transit_exports_to_ru_months_covered, unrecorded_arrivals_months_covered); an annual row is complete
+    only when every leg it carries covers twelve months.
       rerouting_coverage  = sum_k min(excess EU->c_k, excess c->RU_k)+ / sum_k (excess EU->c_k)+ over
                             HS6 products k of the scope with data on both legs; null otherwise
 -#}
@@ -111,6 +115,7 @@ joined as (
         transit_to_russia.value as transit_exports_to_ru_usd,
         transit_to_russia.baseline as transit_exports_to_ru_baseline_usd,
         transit_to_russia.index_vs_baseline as transit_exports_to_ru_index,
+        transit_to_russia.months_covered as transit_exports_to_ru_months_covered,
         to_russia.value as eu_exports_to_ru_eur,
         to_russia.baseline as eu_exports_to_ru_baseline_eur,
         to_russia.index_vs_baseline as eu_exports_to_ru_index,
@@ -121,6 +126,7 @@ joined as (
         unrecorded.value as unrecorded_arrivals_eur,
         unrecorded.baseline as unrecorded_arrivals_baseline_eur,
         unrecorded.excess as unrecorded_arrivals_excess_eur,
+        unrecorded.months_covered as unrecorded_arrivals_months_covered,
         unit_values.unit_value_eur_per_kg,
         100 * unit_values.unit_value_eur_per_kg / nullif(unit_value_baselines.baseline_unit_value, 0)
             as unit_value_index,
@@ -128,7 +134,12 @@ joined as (
         coverage.products_with_both_legs,
         scoped.months_covered,
         scoped.baseline_n_years,
-        scoped.months_covered = 12 or scoped.frequency = 'M' as is_complete_period,
+        -- complete only when every leg the row carries covers the whole period
+        scoped.frequency = 'M' or (
+            scoped.months_covered = 12
+            and coalesce(transit_to_russia.months_covered, 12) = 12
+            and coalesce(unrecorded.months_covered, 12) = 12
+        ) as is_complete_period,
         scoped.period_start
     from scoped
     left join not_sanctioned

@@ -8,6 +8,9 @@
                              from the EU27 brought from CIF to FOB, EUR (scope all)
     Annual rows come from annual data where the source publishes them (months_covered = 12), otherwise
     from the sum of the months available: `months_covered` and `last_month` say how complete they are.
+    Zero, not missing: the Comext product files drop zero cells, so a month a file covers for a partner
+    (it has a row of any product for the partner that month) without a row of the scope's goods is a zero
+    of that scope (chpl, chpl_tier_*, eu_banned), in the series and so in the baselines.
 -#}
 with
 
@@ -55,7 +58,7 @@ eu_all as (
     where reporter_code = 'EU27' and flow = 'export'
 ),
 
-eu_banned as (
+eu_banned_reported as (
     select
         banned.partner_code,
         'eu_banned' as product_scope,
@@ -84,7 +87,7 @@ eu_hs6 as (
     where hs2022.reporter_code = 'EU27' and hs2022.flow = 'export'
 ),
 
-eu_chpl as (
+eu_chpl_total as (
     select
         partner_code,
         'chpl' as product_scope,
@@ -106,6 +109,86 @@ eu_chpl_tiers as (
         {{ exact_sum('net_weight_kg') }} as net_weight_kg
     from eu_hs6
     group by partner_code, tier_scope, frequency, period_start
+),
+
+-- The months a product file covers for a partner: every month from its first to its last month with
+-- a row for the partner (any product). In such a month a scope without a row exported nothing.
+hs6_coverage as (
+    select
+        partner_code,
+        cast(unnest(generate_series(min(period_start), max(period_start), interval 1 month)) as date)
+            as period_start
+    from {{ ref('int_trade_flows_hs2022') }}
+    where reporter_code = 'EU27' and flow = 'export' and frequency = 'M'
+    group by partner_code
+),
+
+banned_coverage as (
+    select
+        partner_code,
+        cast(unnest(generate_series(min(period_start), max(period_start), interval 1 month)) as date)
+            as period_start
+    from eu_banned_reported
+    group by partner_code
+),
+
+chpl_scopes as (
+    select 'chpl' as product_scope
+    union
+    select distinct tier_scope as product_scope from chpl
+),
+
+eu_chpl_reported as (
+    select * from eu_chpl_total
+    union all
+    select * from eu_chpl_tiers
+),
+
+eu_chpl_zero_months as (
+    select
+        hs6_coverage.partner_code,
+        chpl_scopes.product_scope,
+        'M' as frequency,
+        hs6_coverage.period_start,
+        cast(0 as double) as value,
+        cast(null as double) as net_weight_kg
+    from hs6_coverage
+    cross join chpl_scopes
+    left join eu_chpl_reported
+        on
+            hs6_coverage.partner_code = eu_chpl_reported.partner_code
+            and chpl_scopes.product_scope = eu_chpl_reported.product_scope
+            and eu_chpl_reported.frequency = 'M'
+            and hs6_coverage.period_start = eu_chpl_reported.period_start
+    where eu_chpl_reported.partner_code is null
+),
+
+eu_chpl as (
+    select * from eu_chpl_reported
+    union all
+    select * from eu_chpl_zero_months
+),
+
+eu_banned_zero_months as (
+    select
+        banned_coverage.partner_code,
+        'eu_banned' as product_scope,
+        'M' as frequency,
+        banned_coverage.period_start,
+        cast(0 as double) as value,
+        cast(null as double) as net_weight_kg
+    from banned_coverage
+    left join eu_banned_reported
+        on
+            banned_coverage.partner_code = eu_banned_reported.partner_code
+            and banned_coverage.period_start = eu_banned_reported.period_start
+    where eu_banned_reported.partner_code is null
+),
+
+eu_banned as (
+    select * from eu_banned_reported
+    union all
+    select * from eu_banned_zero_months
 ),
 
 eu_not_sanctioned as (
@@ -139,11 +222,6 @@ eu_exports as (
         'eu_exports' as measure,
         *
     from eu_chpl
-    union all
-    select
-        'eu_exports' as measure,
-        *
-    from eu_chpl_tiers
     union all
     select
         'eu_exports' as measure,

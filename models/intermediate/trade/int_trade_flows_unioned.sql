@@ -28,7 +28,8 @@ eu27_members as (
     where group_code = 'eu27'
 ),
 
--- National statistics list every partner country: their EU27 total is the sum of the 27 members.
+-- National statistics list every partner country: their EU27 total is the sum of the 27 members
+-- (not for a table of main partners only, such as Rosstat's 29: branch flag partial_partners).
 national_eu27 as (
     select
         summed.partition_id,
@@ -51,6 +52,10 @@ national_eu27 as (
     from summed_national as summed
     inner join eu27_members
         on summed.partner_code = eu27_members.iso3
+    {%- set partial = branches | selectattr('partial_partners') | map(attribute='dataset') | list %}
+    {%- if partial %}
+        where summed.source_dataset not in ('{{ partial | join("', '") }}')
+    {%- endif %}
     group by
         summed.partition_id, summed.source, summed.source_dataset, summed.reporter_code, summed.product_code,
         summed.product_level, summed.flow, summed.frequency, summed.valuation, summed.currency_original,

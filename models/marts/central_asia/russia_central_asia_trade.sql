@@ -4,6 +4,8 @@
     The value is the country's own report, else the partner's mirror (int_central_asia_trade_reports,
     docs/models/russia_central_asia_trade.md); here: the change on a year earlier and the share of the
     country's total with the world (WLD, own reports only).
+    Beside it, the partner's own national statistics of the same flow (Russia's Rosstat / FTS report, to
+    2021) as reported, in partner_own_report_value_usd: the two sides of one flow, side by side.
 -#}
 {%- set partner_list = "'" ~ var('central_asia_partners') | join("', '") ~ "'" %}
 with
@@ -46,6 +48,8 @@ final as (
         world_totals.world_total_value_usd,
         100 * reports.value_usd / nullif(world_totals.world_total_value_usd, 0) as share_of_total_pct,
         reports.is_mirror,
+        reports.partner_own_report_value_usd,
+        reports.partner_own_report_source_dataset,
         reports.period_start
     from reports
     left join reports as prior_year

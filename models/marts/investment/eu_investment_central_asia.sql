@@ -60,7 +60,29 @@ hosts_and_years_in_scope as (
         and year >= {{ first_year }}
 ),
 
--- money in both currencies with the ECB annual average of the year; the rate used is kept
+-- money in both currencies: flows with the ECB annual average of the year, stocks (positions at the end
+-- of the year) with the rate of the year's last reference day (the annual average only where the ECB
+-- daily file does not cover the year); the rate used and its basis are kept
+rated as (
+    select
+        facts.*,
+        case
+            when facts.value_eur is null and facts.value_usd is null then cast(null as double)
+            when facts.measure = 'fdi_inward_stock' and annual_rates.usd_per_eur_end_of_period is not null
+                then annual_rates.usd_per_eur_end_of_period
+            else annual_rates.usd_per_eur
+        end as rate,
+        case
+            when facts.value_eur is null and facts.value_usd is null then cast(null as varchar)
+            when facts.measure = 'fdi_inward_stock' and annual_rates.usd_per_eur_end_of_period is not null
+                then 'ecb_end_of_period'
+            when annual_rates.usd_per_eur is not null then 'annual_average'
+        end as rate_basis
+    from hosts_and_years_in_scope as facts
+    left join annual_rates
+        on facts.year = annual_rates.year
+),
+
 converted as (
     select
         facts.host_code,
@@ -71,20 +93,17 @@ converted as (
         facts.year,
         coalesce(
             facts.value_eur,
-            {{ usd_to_eur('facts.value_usd', 'annual_rates.usd_per_eur') }}
+            {{ usd_to_eur('facts.value_usd', 'facts.rate') }}
         ) as value_eur,
         coalesce(
             facts.value_usd,
-            {{ eur_to_usd('facts.value_eur', 'annual_rates.usd_per_eur') }}
+            {{ eur_to_usd('facts.value_eur', 'facts.rate') }}
         ) as value_usd,
         facts.value_pct_of_gdp,
-        case
-            when facts.value_eur is not null or facts.value_usd is not null then annual_rates.usd_per_eur
-        end as usd_per_eur,
+        facts.rate as usd_per_eur,
+        facts.rate_basis,
         facts.period_start
-    from hosts_and_years_in_scope as facts
-    left join annual_rates
-        on facts.year = annual_rates.year
+    from rated as facts
 ),
 
 -- the host's total from all investors (WLD) for the measure, year and source
@@ -112,6 +131,7 @@ with_shares as (
         converted.value_pct_of_gdp,
         100 * converted.value_eur / nullif(host_totals.host_total_eur, 0) as share_of_host_total_pct,
         converted.usd_per_eur,
+        converted.rate_basis,
         eu27_members.iso3 is not null as is_investor_eu27_member,
         converted.period_start
     from converted

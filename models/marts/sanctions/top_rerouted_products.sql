@@ -3,7 +3,9 @@
     with the largest excess EU27 exports to the transit country that year: excess = exports - baseline,
     the baseline being the mean over the baseline years of the same months (January to the last month
     with data that year, so a year with eleven months is compared with eleven months). Codes are HS2022
-    (older periods converted through the concordance).
+    (older periods converted through the concordance by trade weights, int_trade_flows_hs2022). Only
+    products with a positive baseline are ranked: never one whose baseline is zero or lies in codes the
+    data do not have.
 -#}
 with
 
@@ -24,16 +26,20 @@ scored as (
         products.chpl_tier,
         product_years.baseline_years,
         product_years.eu_exports_eur,
-        coalesce(product_years.baseline_eur, 0) as baseline_eur,
-        product_years.eu_exports_eur - coalesce(product_years.baseline_eur, 0) as excess_eur,
-        100 * product_years.eu_exports_eur / nullif(product_years.baseline_eur, 0) as index_vs_baseline,
+        product_years.baseline_eur,
+        product_years.eu_exports_eur - product_years.baseline_eur as excess_eur,
+        100 * product_years.eu_exports_eur / product_years.baseline_eur as index_vs_baseline,
         product_years.months_covered,
         coalesce(products.is_chpl, false) as is_chpl,
         coalesce(products.is_eu_export_banned, false) as is_eu_export_banned
     from product_years
     left join products
         on product_years.product_code = products.product_code
-    where product_years.year > {{ var('baseline_end_year') }}
+    where
+        product_years.year > {{ var('baseline_end_year') }}
+        -- ranked on a baseline only: a product without one (codes not in the data) or with a zero
+        -- baseline has no index (int_rerouted_product_years.baseline_note)
+        and product_years.baseline_eur > 0
 ),
 
 ranked as (
