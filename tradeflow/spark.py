@@ -8,12 +8,16 @@ pyspark; it drives that environment's dbt as a subprocess, as tradeflow.dbt does
     build_on_spark(raw_root, work)     dbt build --target spark, then every mart as Parquet under
                                        <work>/marts/<version>/<table>/, switched in atomically
                                        (<work>/marts/current)
-    compare_marts(db, marts_dir)       every mart of the DuckDB file against the Spark one: EXCEPT ALL
-                                       both ways, money to the cent, other floating values to 1e-9
+    compare_marts(db, marts_dir, skipped=build.skipped)
+                                       every mart of the DuckDB file against the Spark one: EXCEPT ALL
+                                       both ways, money to the cent, other floating values to 1e-9; a
+                                       mart the spark target does not build is reported skipped, with why
+    parity_summary(...)                that comparison as text, one line per mart
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -126,6 +130,29 @@ class SparkBuild:
     marts_dir: Path
     version: str
     output: str = field(repr=False, default="")
+    # marts the spark target does not build (disabled there) -> why (None: no reason given)
+    skipped: dict[str, str | None] = field(default_factory=dict)
+
+
+SKIP_REASON_KEY = "skipped_on_spark"
+
+
+def skipped_on_spark(manifest: Path, schema: str = "marts") -> dict[str, str | None]:
+    """The models of `schema` that a build's manifest lists as disabled, each with its reason.
+
+    The reason is the model's `meta.skipped_on_spark` (dbt_project.yml); None where a model is
+    disabled without one (compare_marts counts that as a difference, never as a silent skip).
+    """
+    data = json.loads(Path(manifest).read_text())
+    found: dict[str, str | None] = {}
+    for versions in data.get("disabled", {}).values():
+        for node in versions:
+            if node.get("resource_type") != "model" or node.get("schema") != schema:
+                continue
+            meta = {**(node.get("meta") or {}), **((node.get("config") or {}).get("meta") or {})}
+            reason = meta.get(SKIP_REASON_KEY)
+            found[node.get("alias") or node["name"]] = " ".join(str(reason).split()) if reason else None
+    return found
 
 
 def build_on_spark(
@@ -157,7 +184,8 @@ def build_on_spark(
     tmp = marts_root / f".current-{uuid.uuid4().hex[:8]}"
     os.symlink(version, tmp)
     os.replace(tmp, link)
-    return SparkBuild(marts_dir=version_dir, version=version, output=output)
+    skipped = skipped_on_spark(target_path / "manifest.json")
+    return SparkBuild(marts_dir=version_dir, version=version, output=output, skipped=skipped)
 
 
 @dataclass
@@ -186,14 +214,26 @@ def _normalised(column: str, data_type: str) -> str:
     return quoted
 
 
-def compare_marts(db: Path, marts_dir: Path, schema: str = "marts") -> tuple[dict[str, int], list[MartDifference]]:
+def compare_marts(
+    db: Path,
+    marts_dir: Path,
+    schema: str = "marts",
+    skipped: dict[str, str | None] | None = None,
+) -> tuple[dict[str, int], list[MartDifference], dict[str, str]]:
     """Compare every table of `schema` in the DuckDB file with <marts_dir>/<table>/*.parquet.
 
     Returns (rows per mart, differences). Columns are matched by name (Spark puts partition columns
     last) and the Spark side is cast to the DuckDB type; floating columns are rounded first (money and
     weights to 2 decimals, ratios and indexes to 9). A mart missing on either side, a column missing,
     or a row on one side only (EXCEPT ALL, both ways, duplicates counted) is a difference.
+
+    `skipped` (SparkBuild.skipped): marts the spark target does not build, each with its reason. Such
+    a mart is not compared and comes back in the third value (mart -> reason); one skipped without a
+    reason, or skipped and yet found on Spark, is a difference. Returns (rows per compared mart,
+    differences, skipped marts).
     """
+    skipped = dict(skipped or {})
+    reported_skips: dict[str, str] = {}
     marts_dir = Path(marts_dir)
     counts: dict[str, int] = {}
     problems: list[MartDifference] = []
@@ -210,6 +250,17 @@ def compare_marts(db: Path, marts_dir: Path, schema: str = "marts") -> tuple[dic
         for extra in sorted(set(spark_tables) - set(tables)):
             problems.append(MartDifference(extra, "built on Spark, not on DuckDB"))
         for table in tables:
+            if table in skipped:
+                reason = skipped[table]
+                if (marts_dir / table).is_dir():
+                    problems.append(MartDifference(table, "disabled on the spark target, yet built on Spark"))
+                elif not reason:
+                    problems.append(
+                        MartDifference(table, f"not built on Spark and no reason given (meta.{SKIP_REASON_KEY})")
+                    )
+                else:
+                    reported_skips[table] = reason
+                continue
             files = sorted((marts_dir / table).glob("*.parquet")) if (marts_dir / table).is_dir() else []
             if not files:
                 problems.append(MartDifference(table, f"no Parquet files in {marts_dir / table}"))
@@ -248,4 +299,13 @@ def compare_marts(db: Path, marts_dir: Path, schema: str = "marts") -> tuple[dic
                     "select * from (select * from duck_side except all select * from spark_side) limit 3"
                 ).fetchall()
                 problems.append(MartDifference(table, "rows differ", only_duck, only_spark, examples))
-    return counts, problems
+    return counts, problems, reported_skips
+
+
+def parity_summary(counts: dict[str, int], problems: list[MartDifference], skipped: dict[str, str]) -> str:
+    """compare_marts' result as text: one line per mart, equal, different or skipped (and why)."""
+    differing = {p.mart for p in problems}
+    lines = [f"{mart}: equal ({n} rows)" for mart, n in sorted(counts.items()) if mart not in differing]
+    lines += [f"{mart}: skipped on Spark: {reason}" for mart, reason in sorted(skipped.items())]
+    lines += [f"DIFFERENT {p}" for p in problems]
+    return "\n".join(lines)

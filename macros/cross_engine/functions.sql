@@ -49,3 +49,90 @@
 {% macro spark__utc_timestamp(expr) -%}
     cast(to_utc_timestamp(cast({{ expr }} as timestamp_ltz), current_timezone()) as timestamp_ntz)
 {%- endmacro %}
+
+{#- The first days of the months from `start` to `stop` (dates, both first days of a month), one row
+    each: a set-returning expression for a select list (`select key, month_series(min(d), max(d)) as d
+    ... group by key`). DuckDB: unnest(generate_series()) gives timestamps, cast back to date. -#}
+{% macro month_series(start, stop) -%}
+    {{ return(adapter.dispatch('month_series', 'tradeflow')(start, stop)) }}
+{%- endmacro %}
+
+{% macro default__month_series(start, stop) -%}
+    cast(unnest(generate_series({{ start }}, {{ stop }}, interval 1 month)) as date)
+{%- endmacro %}
+
+{#- Spark: sequence() of dates by a month interval is an array of dates; explode() is not allowed inside
+    another expression (no cast around it), and needs none. -#}
+{% macro spark__month_series(start, stop) -%}
+    explode(sequence({{ start }}, {{ stop }}, interval 1 month))
+{%- endmacro %}
+
+{#- Every column of `relation_alias` but `columns` (a list of qualified or bare names). -#}
+{% macro star_except(relation_alias, columns) -%}
+    {{ return(adapter.dispatch('star_except', 'tradeflow')(relation_alias, columns)) }}
+{%- endmacro %}
+
+{% macro default__star_except(relation_alias, columns) -%}
+    {{ relation_alias }}.* exclude ({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro spark__star_except(relation_alias, columns) -%}
+    {{ relation_alias }}.* except ({{ columns | join(', ') }})
+{%- endmacro %}
+
+{#-
+    UNION ALL matching columns by name: `branches` is a list of (cte, model, added_columns): the CTE to
+    select from, the name of the model its columns come from (the model an import CTE refs) and the
+    columns the CTE adds to that model's. The result has every column of every branch in order of first appearance;
+    a branch without a column gives null there (DuckDB's `union all by name`).
+-#}
+{% macro union_all_by_name(branches) -%}
+    {{ return(adapter.dispatch('union_all_by_name', 'tradeflow')(branches)) }}
+{%- endmacro %}
+
+{% macro default__union_all_by_name(branches) -%}
+    {%- for branch in branches %}
+    {% if not loop.first %}union all by name
+    {% endif %}select * from {{ branch[0] }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- Spark's SQL has no UNION BY NAME: the column lists are read from the models' relations (built before
+    this model, and before its unit tests, whose fixtures take the same columns) and every branch selects
+    them all in one order, null where it lacks one (Spark widens a null column to the other branches'
+    type). At parse time nothing is built: a placeholder. -#}
+{% macro spark__union_all_by_name(branches) -%}
+    {%- if not execute -%}
+    select * from {{ branches[0][0] }}
+    {%- else -%}
+        {%- set per_branch = [] -%}
+        {%- set everyone = [] -%}
+        {%- for branch in branches -%}
+            {%- set names = [] -%}
+            {%- set node = graph.nodes['model.tradeflow.' ~ branch[1]] -%}
+            {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
+            {%- if relation is none -%}
+                {{ exceptions.raise_compiler_error('union_all_by_name: ' ~ branch[1] ~ ' is not built') }}
+            {%- endif -%}
+            {%- for column in adapter.get_columns_in_relation(relation) -%}
+                {%- do names.append(column.name | lower) -%}
+            {%- endfor -%}
+            {%- for added in branch[2] -%}
+                {%- do names.append(added | lower) -%}
+            {%- endfor -%}
+            {%- do per_branch.append(names) -%}
+            {%- for name in names if name not in everyone -%}
+                {%- do everyone.append(name) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- for branch in branches -%}
+            {%- set names = per_branch[loop.index0] %}
+    {% if not loop.first %}union all
+    {% endif %}select
+            {%- for name in everyone %}
+        {% if name in names %}{{ name }}{% else %}null as {{ name }}{% endif %}{{ ',' if not loop.last }}
+            {%- endfor %}
+    from {{ branch[0] }}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
