@@ -15,7 +15,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_VERSION_CHECK := false
 
-.PHONY: help setup setup-spark demo run plan test lint docs clean seeds report bench
+.PHONY: help setup setup-spark demo run plan test test-spark lint docs clean seeds report bench
 
 help: ## List the targets
 	@echo "tradeflow: trade-flow data warehouse (Russia, Central Asia, EU, sanctions re-routing)"
@@ -55,10 +55,14 @@ report: setup ## Write the HTML report of the marts (reports/index.html; opens o
 run: setup ## Nightly refresh of the live warehouse (warehouse/tradeflow.duckdb) from the live sources, CONFIG=config/tradeflow.toml
 	$(BIN)/tradeflow refresh --config $(CONFIG)
 
-test: setup setup-spark ## Run every test offline, about 25 min on 2 cores (pytest: Python tests, dbt builds, Chromium)
+test: setup ## Run every test offline, about 25 min on 2 cores (pytest: Python tests, dbt builds, Chromium; the Spark parity build is make test-spark)
 	@echo "make test: the whole suite takes about 25 minutes on a 2-core machine (README, Tests); prints its time at the end"
 	@start=$$(date +%s); $(BIN)/python -m pytest; rc=$$?; t=$$(( $$(date +%s) - start )); \
 	  echo "make test: $$(( t / 60 )) min $$(( t % 60 )) s (exit $$rc)"; exit $$rc
+
+test-spark: setup setup-spark ## The parity test: the bundle built on Spark local[2] equals the DuckDB build, mart for mart (docs/scale-out.md)
+	@start=$$(date +%s); nice -n 10 $(BIN)/python -m pytest -m spark_parity tests/spark/test_parity.py; rc=$$?; \
+	  t=$$(( $$(date +%s) - start )); echo "make test-spark: $$(( t / 60 )) min $$(( t % 60 )) s (exit $$rc)"; exit $$rc
 
 lint: setup ## ruff on Python, sqlfluff on the dbt models
 	$(BIN)/ruff check extract tradeflow tests bench scripts

@@ -13,7 +13,7 @@ import pytest
 
 from tradeflow.spark import build_on_spark, compare_marts, export_raw_layer, parity_summary
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.spark_parity]
 
 # every SQL mart of the project (models/marts), compared row for row
 MARTS = {
