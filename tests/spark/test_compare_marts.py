@@ -157,3 +157,25 @@ def test_skipped_on_spark_reads_the_disabled_marts_of_a_manifest(tmp_path):
     }
     manifest.write_text(json.dumps({"nodes": {}, "disabled": disabled}))
     assert skipped_on_spark(manifest) == {"estimates": "a dbt Python model: not here", "no_reason": None}
+
+
+def test_values_an_ulp_apart_across_a_half_cent_are_equal_to_the_cent(tmp_path):
+    # 275 EUR x a rate: 280.535 give or take an ulp; rounded, one side is 280.54 and the other 280.53
+    db = _warehouse(tmp_path / "a.duckdb", [("ARM", "2022-11-01", 280.53500000000003, 0.5)])
+    spark = _spark_side(tmp_path, [(280.53499999999997, 0.5, "ARM", "2022-11-01")])
+    counts, problems, _ = compare_marts(db, spark)
+    assert (counts, problems) == ({"flows": 1}, [])
+
+
+def test_values_across_a_half_cent_but_more_than_half_a_cent_apart_differ(tmp_path):
+    db = _warehouse(tmp_path / "a.duckdb", [("ARM", "2022-11-01", 280.536, 0.5)])
+    spark = _spark_side(tmp_path, [(280.529, 0.5, "ARM", "2022-11-01")])
+    _, problems, _ = compare_marts(db, spark)
+    assert [(p.mart, p.only_duckdb, p.only_spark) for p in problems] == [("flows", 1, 1)]
+    # and a ratio an ulp apart across 5e-10 is equal, one 1e-9 apart is not
+    db2 = _warehouse(tmp_path / "b.duckdb", [("ARM", "2022-11-01", 1.0, 0.12345678950000001)])
+    spark2 = _spark_side(tmp_path / "r", [(1.0, 0.1234567894999999, "ARM", "2022-11-01")])
+    assert compare_marts(db2, spark2)[1] == []
+    db3 = _warehouse(tmp_path / "c.duckdb", [("ARM", "2022-11-01", 1.0, 0.1234567896)])
+    spark3 = _spark_side(tmp_path / "s", [(1.0, 0.1234567886, "ARM", "2022-11-01")])
+    assert len(compare_marts(db3, spark3)[1]) == 1
