@@ -147,3 +147,16 @@
         {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The natural logarithm as DuckDB computes it on doubles: ln(0) is -infinity. Spark's ln(0) is null. -#}
+{% macro natural_log(expr) -%}
+    {{ return(adapter.dispatch('natural_log', 'tradeflow')(expr)) }}
+{%- endmacro %}
+
+{% macro default__natural_log(expr) -%}
+    ln({{ expr }})
+{%- endmacro %}
+
+{% macro spark__natural_log(expr) -%}
+    (case when {{ expr }} = 0 then cast('-Infinity' as double) else ln({{ expr }}) end)
+{%- endmacro %}
