@@ -15,7 +15,11 @@ Per scale (work dir default /tmp/tradeflow-bench/<scale>, never the repo):
   nightly      one new month (2024-12) as a new file: extract (only the new partition loads), then the
                refresh's nightly `dbt build` (tradeflow.refresh.dbt_build_args: incremental models redo the
                changed partitions and periods, data tests check them, no seed reload, no unit tests)
-Peak memory is the RSS of this process and all its children (dbt) sampled every 50 ms.
+  spark        with --engines duckdb,spark (the default when .venv-spark exists): the same project on
+               Spark local[2] beside DuckDB: the raw layer exported as Parquet (tradeflow.spark), the
+               full `dbt build --target spark`, and after the nightly month the incremental build there
+               (insert_overwrite by partition); Spark's time includes its JVM start (~15-60 s)
+Peak memory is the RSS of this process and all its children (dbt, Spark's JVM) sampled every 50 ms.
 """
 
 from __future__ import annotations
@@ -46,8 +50,11 @@ from extract.settings import PROJECT_DIR
 from extract.sources.eurostat_comext import EurostatComext
 from tradeflow.dbt import run_dbt
 from tradeflow.refresh import dbt_build_args
+from tradeflow.spark import SparkUnavailable, export_raw_layer, spark_dbt, spark_env
 
-SCALES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000, "50m": 50_000_000}
+SCALES = {"100k": 100_000, "1m": 1_000_000, "10m": 10_000_000, "50m": 50_000_000, "100m": 100_000_000}
+# Spark local[2] beside DuckDB up to this many rows (--spark-max-rows): past it a 2-core machine takes hours.
+SPARK_MAX_ROWS = 10_000_000
 NEXT_MONTH = "2024-12"
 GB = 1024**3
 
@@ -153,7 +160,35 @@ def profile_partition(path: Path, work: Path) -> dict:
     return out
 
 
-def bench_scale(name: str, rows: int, work: Path, seed: int, keep: bool, pandas_max_rows: int = 20_000_000) -> dict:
+def spark_build(d: Path, args: list[str]) -> dict:
+    """One `dbt <args> --target spark` over the raw layer exported from the scale's warehouse."""
+    env = spark_env(d / "spark-raw", d / "spark", master="local[2]")
+    with PeakRss() as m, Timer() as t:
+        run_dbt(
+            [*args, "--target", "spark"],
+            capture=True,
+            target_path=d / "spark" / "target",
+            executable=str(spark_dbt()),
+            env=env,
+        )
+    return {"seconds": t.seconds, "peak_rss_gb": m.peak / GB, "slowest_nodes": dbt_timings(d / "spark" / "target")}
+
+
+def spark_export(wh: Path, d: Path) -> dict:
+    with PeakRss() as m, Timer() as t:
+        counts = export_raw_layer(wh, d / "spark-raw")
+    return {"seconds": t.seconds, "peak_rss_gb": m.peak / GB, "rows": sum(counts.values())}
+
+
+def bench_scale(
+    name: str,
+    rows: int,
+    work: Path,
+    seed: int,
+    keep: bool,
+    pandas_max_rows: int = 20_000_000,
+    spark: bool = False,
+) -> dict:
     d = work / name
     shutil.rmtree(d, ignore_errors=True)
     files_dir, wh, landing, target = d / "files", d / "warehouse.duckdb", d / "landing", d / "target"
@@ -200,6 +235,11 @@ def bench_scale(name: str, rows: int, work: Path, seed: int, keep: bool, pandas_
     r["dbt_full"] = {"seconds": t.seconds, "peak_rss_gb": m.peak / GB, "slowest_nodes": dbt_timings(target)}
     r["warehouse_gb_after_full"] = size_of(wh) / GB
     log(f"{name}: dbt full build {t.seconds:.1f}s, peak {m.peak / GB:.2f} GB, warehouse {size_of(wh) / GB:.2f} GB")
+    r["spark"] = None
+    if spark:
+        log(f"{name}: Spark local[2]: raw layer as Parquet, dbt build --target spark (full)")
+        r["spark"] = {"export": spark_export(wh, d), "full": spark_build(d, dbt_build_args(project_changed=True))}
+        log(f"{name}: Spark export {r['spark']['export']['seconds']:.1f}s, full {r['spark']['full']['seconds']:.1f}s")
 
     with PeakRss() as m, Timer() as t:
         floor_files_frame = reference.floor_files(duckdb.connect(), files)
@@ -259,6 +299,12 @@ def bench_scale(name: str, rows: int, work: Path, seed: int, keep: bool, pandas_
         "slowest_nodes": dbt_timings(target),
     }
     r["warehouse_gb_after_nightly"] = size_of(wh) / GB
+    if spark:
+        r["spark"]["nightly_export"] = spark_export(wh, d)
+        r["spark"]["nightly"] = spark_build(d, dbt_build_args(project_changed=False))
+        log(
+            f"{name}: Spark nightly export {r['spark']['nightly_export']['seconds']:.1f}s, dbt {r['spark']['nightly']['seconds']:.1f}s"
+        )
     log(
         f"{name}: nightly extract {t1.seconds:.1f}s ({run.partitions_loaded} loaded, {run.partitions_skipped} "
         f"skipped), dbt {t2.seconds:.1f}s"
@@ -271,6 +317,18 @@ def bench_scale(name: str, rows: int, work: Path, seed: int, keep: bool, pandas_
         r["nightly"]["peak_rss_gb"],
         r["pandas"]["peak_rss_gb"] if r["pandas"] else 0,
     )
+    if r["spark"]:
+        sp = r["spark"]
+        sp["peak_rss_gb"] = max(sp[k]["peak_rss_gb"] for k in ("export", "full", "nightly_export", "nightly"))
+        sp["load_plus_full_over_floor_files"] = (
+            r["load"]["seconds"] + sp["export"]["seconds"] + sp["full"]["seconds"]
+        ) / r["floor_files"]["seconds"]
+        sp["full_over_duckdb_full"] = sp["full"]["seconds"] / r["dbt_full"]["seconds"]
+        sp["nightly_over_full_pct"] = (
+            100
+            * (r["nightly"]["extract_s"] + sp["nightly_export"]["seconds"] + sp["nightly"]["seconds"])
+            / (r["load"]["seconds"] + sp["export"]["seconds"] + sp["full"]["seconds"])
+        )
     _ratios(r)
     if not keep:
         shutil.rmtree(d, ignore_errors=True)
@@ -337,6 +395,16 @@ def table(results: list[dict]) -> str:
         ("nightly/full", lambda r: f"{r['ratios']['nightly_over_full_pct']:.0f}%"),
         ("peak GB", lambda r: f"{r['peak_rss_gb']:.2f}"),
         ("wh GB", lambda r: f"{r['warehouse_gb_after_nightly']:.2f}"),
+        ("spark export s", lambda r: f"{r['spark']['export']['seconds']:.1f}" if r.get("spark") else "-"),
+        ("spark full s", lambda r: f"{r['spark']['full']['seconds']:.1f}" if r.get("spark") else "-"),
+        ("spark/duckdb full", lambda r: f"{r['spark']['full_over_duckdb_full']:.1f}x" if r.get("spark") else "-"),
+        (
+            "spark (load+full)/floor files",
+            lambda r: f"{r['spark']['load_plus_full_over_floor_files']:.1f}x" if r.get("spark") else "-",
+        ),
+        ("spark nightly s", lambda r: f"{r['spark']['nightly']['seconds']:.1f}" if r.get("spark") else "-"),
+        ("spark nightly/full", lambda r: f"{r['spark']['nightly_over_full_pct']:.0f}%" if r.get("spark") else "-"),
+        ("spark peak GB", lambda r: f"{r['spark']['peak_rss_gb']:.2f}" if r.get("spark") else "-"),
     ]
     rows = [[h for h, _ in cols]] + [[f(r) for _, f in cols] for r in results]
     widths = [max(len(row[i]) for row in rows) for i in range(len(cols))]
@@ -355,7 +423,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--pandas-max-rows", type=int, default=20_000_000, help="skip the pandas reference above this many rows"
     )
+    ap.add_argument(
+        "--engines",
+        default=os.environ.get("BENCH_ENGINES", ""),
+        help="duckdb or duckdb,spark (default: duckdb,spark when make setup-spark has run)",
+    )
+    ap.add_argument(
+        "--spark-max-rows", type=int, default=SPARK_MAX_ROWS, help="build on Spark only up to this many rows"
+    )
     args = ap.parse_args(argv)
+    engines = {e.strip() for e in args.engines.split(",") if e.strip()}
+    if not engines:
+        try:
+            spark_dbt()
+            engines = {"duckdb", "spark"}
+        except SparkUnavailable as exc:
+            log(f"Spark skipped: {exc}")
+            engines = {"duckdb"}
+    if not engines <= {"duckdb", "spark"} or "duckdb" not in engines:
+        ap.error(f"--engines {args.engines}: duckdb, optionally with spark")
     work = args.work_dir.resolve()
     if work == PROJECT_DIR or PROJECT_DIR in work.parents:
         ap.error(f"--work-dir {work} is inside the repository; choose a directory outside it")
@@ -383,7 +469,10 @@ def main(argv: list[str] | None = None) -> int:
         save()
     for s in scales:
         t0 = time.perf_counter()
-        out["scales"].append(bench_scale(s, SCALES[s], work, args.seed, args.keep, args.pandas_max_rows))
+        with_spark = "spark" in engines and SCALES[s] <= args.spark_max_rows
+        out["scales"].append(
+            bench_scale(s, SCALES[s], work, args.seed, args.keep, args.pandas_max_rows, spark=with_spark)
+        )
         out["scales"][-1]["wall_s"] = time.perf_counter() - t0
         save()
     print()

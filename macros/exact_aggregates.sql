@@ -13,5 +13,17 @@
 {%- endmacro %}
 
 {% macro exact_avg(expression) -%}
+    {{ return(adapter.dispatch('exact_avg', 'tradeflow')(expression)) }}
+{%- endmacro %}
+
+{#- DuckDB's avg() of a decimal is a double: the exact sum divided by the count. -#}
+{% macro default__exact_avg(expression) -%}
     cast(avg(cast({{ expression }} as decimal(38, 6))) as double)
+{%- endmacro %}
+
+{#- Spark's avg() of a decimal(38, 6) is a decimal(38, 10): rounded to 10 decimals (a rate such as 1.0794714285714286
+    becomes 1.0794714286, which moves a converted amount by cents). Divide the exact sum as a double, as
+    DuckDB does. -#}
+{% macro spark__exact_avg(expression) -%}
+    (cast(sum(cast({{ expression }} as decimal(38, 6))) as double) / count({{ expression }}))
 {%- endmacro %}

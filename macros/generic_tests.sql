@@ -4,7 +4,7 @@
     select {{ column_name }} as offending_value
     from {{ model }}
     where {{ column_name }} is not null
-        and not regexp_full_match({{ column_name }}, '{{ pattern }}')
+        and not {{ regexp_full_match(column_name, pattern) }}
 {% endtest %}
 
 {% test unique_combination(model, combination_of_columns) %}

@@ -113,7 +113,7 @@ converted as (
             when 'A' then make_date(year, 1, 1)
             when 'Q' then make_date(year, 3 * cast(substr(period_source, 7, 1) as integer) - 2, 1)
         end as period_start,
-        cast(timezone('UTC', cast(dataset_updated as timestamptz)) as timestamp) as dataset_updated_at,
+        {{ utc_timestamp('dataset_updated') }} as dataset_updated_at,
         _loaded_at
     from coded
 )

@@ -16,6 +16,28 @@ from tests.helpers import run_tradeflow
 pytest_plugins = ["tests.emulator.fixtures"]  # the source emulator's fixture (source_emulator)
 
 
+# Opt-in tests: run only when asked for with `pytest -m NAME` (or the environment variable given).
+OPT_IN = {
+    "cluster": ("starts a Spark standalone cluster (four JVMs, minutes): opt-in with `pytest -m cluster`", None),
+    "spark_parity": (
+        "builds the bundle on Spark local[2] (longer than make test allows on 2 cores, docs/scale-out.md): "
+        "opt-in with `pytest -m spark_parity`, TRADEFLOW_SPARK_PARITY=1 or `make test-spark`",
+        "TRADEFLOW_SPARK_PARITY",
+    ),
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    asked = config.getoption("-m") or ""
+    for marker, (reason, variable) in OPT_IN.items():
+        if marker in asked or (variable and os.environ.get(variable) == "1"):
+            continue
+        skip = pytest.mark.skip(reason=reason)
+        for item in items:
+            if marker in item.keywords:
+                item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def demo_warehouse(tmp_path_factory) -> Path:
     """The warehouse `tradeflow demo` builds from the bundled data, in a temporary place."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -51,14 +53,19 @@ def run_dbt(
     *,
     capture: bool = False,
     target_path: Path | None = None,
+    executable: str | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float | None = None,
 ) -> str:
     """Run `dbt <args>`; raise DbtFailed naming the failing tests/models when it fails.
 
     `target_path` keeps concurrent builds from sharing dbt's artefacts (default: target/).
+    `executable`: another environment's dbt (the spark target's, tradeflow/spark.py); `env`: more
+    environment variables for that run; `timeout` (seconds): kill dbt and fail past it.
     """
     target_path = Path(target_path) if target_path else PROJECT_DIR / "target"
     cmd = [
-        dbt_executable(),
+        executable or dbt_executable(),
         *args,
         "--project-dir",
         str(PROJECT_DIR),
@@ -67,13 +74,30 @@ def run_dbt(
         "--target-path",
         str(target_path),
     ]
-    env = dbt_env(Path(db_path) if db_path else None)
+    env = {**dbt_env(Path(db_path) if db_path else None), **(env or {})}
     env["DBT_LOG_PATH"] = str(target_path / "logs")
     if db_path is not None:
         Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(cmd, cwd=PROJECT_DIR, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # with a timeout dbt gets its own process group, so that a kill also ends what it started (Spark's JVM)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=PROJECT_DIR,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=timeout is not None,
+    )
     faults.checkpoint("dbt")  # crash tests: dbt is running on the build file
-    output, _ = proc.communicate()
+    try:
+        output, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        output, _ = proc.communicate()
+        tail = " | ".join([line for line in output.strip().splitlines() if line.strip()][-3:])
+        raise DbtFailed(
+            f"dbt {args[0]} killed after {timeout:.0f} s (raise the timeout or build less): {tail}", []
+        ) from None
     if not capture:
         sys.stdout.write(output)
     if proc.returncode != 0:

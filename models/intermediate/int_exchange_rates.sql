@@ -50,7 +50,7 @@ daily_periods as (
         month,
         make_date(year, month, 1) as period_start,
         {{ exact_avg('units_per_eur') }} as mean_usd_per_eur,
-        arg_max(units_per_eur, rate_date) as end_of_period_usd_per_eur,
+        max_by(units_per_eur, rate_date) as end_of_period_usd_per_eur,
         max(rate_date) as last_day_in_period
     from daily_rates
     group by year, month
@@ -61,7 +61,7 @@ daily_periods as (
         cast(null as integer) as month,
         make_date(year, 1, 1) as period_start,
         {{ exact_avg('units_per_eur') }} as mean_usd_per_eur,
-        arg_max(units_per_eur, rate_date) as end_of_period_usd_per_eur,
+        max_by(units_per_eur, rate_date) as end_of_period_usd_per_eur,
         max(rate_date) as last_day_in_period
     from daily_rates
     group by year

@@ -8,16 +8,16 @@
     (is_changed) when it is new or its fetched_at differs from the one this model recorded at the last
     build; when the exchange rates (ecb, worldbank) changed every loaded partition is redone, since every
     value depends on them. A full build (`--full-refresh`, a first build) redoes everything. Each build
-    appends its rows and its post-hook deletes the previous build's (build_id = dbt's invocation id).
+    appends its rows and then removes the previous build's (build_id = dbt's invocation id;
+    macros/cross_engine/incremental.sql: a DELETE on DuckDB, dropped partitions on Spark).
     int_changed_partitions and int_changed_periods read it; fct_trade_flows and fct_trade_flows_best
     read those: no model reads a model downstream of it.
 -#}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
         on_schema_change='fail',
-        post_hook="delete from {{ this }} where build_id <> '{{ invocation_id }}'",
+        **keep_only_this_build('build_id'),
     )
 }}
 {%- set previous = this if is_incremental() else none %}

@@ -33,7 +33,7 @@ wiiw_facts as (
         partner_code as investor_code,
         measure,
         'wiiw' as source,  -- noqa: RF04
-        cast(null as varchar) as source_status,
+        cast(null as string) as source_status,
         year,
         value_eur,
         cast(null as double) as value_usd,
@@ -98,7 +98,7 @@ worldbank_values as (
     select
         indicator_id,
         country_code,
-        cast(null as varchar) as obs_status,
+        cast(null as string) as obs_status,
         year,
         value,
         2 as source_rank,

@@ -44,7 +44,7 @@ monthly as (
     select
         hs6.partner_code as transit_code,
         hs6.product_code_hs2022 as product_code,
-        year(hs6.period_start) as year,
+        cast(year(hs6.period_start) as bigint) as year,  -- year() is an int on Spark
         month(hs6.period_start) as month,
         {{ exact_sum('hs6.value_eur') }} as value_eur
     from hs6

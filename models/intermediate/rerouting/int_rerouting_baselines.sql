@@ -50,8 +50,8 @@ annual_baseline as (
 ),
 
 month_numbers as (
-    select cast(range as integer) as last_month
-    from range(1, 13)
+    select last_month
+    from {{ integer_series(1, 13, 'last_month') }}
 ),
 
 -- Year-to-date sums of each complete run of months January..last_month in the baseline years.
@@ -155,8 +155,8 @@ final as (
         series_origin,
         case
             when baseline_first_year is null then null
-            when baseline_first_year = baseline_last_year then cast(baseline_first_year as varchar)
-            else cast(baseline_first_year as varchar) || '-' || cast(baseline_last_year as varchar)
+            when baseline_first_year = baseline_last_year then cast(baseline_first_year as string)
+            else cast(baseline_first_year as string) || '-' || cast(baseline_last_year as string)
         end as baseline_years,
         value,
         baseline,

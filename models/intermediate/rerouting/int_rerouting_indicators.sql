@@ -134,7 +134,7 @@ joined as (
         scoped.baseline_eur,
         scoped.index_vs_baseline,
         scoped.excess_eur,
-        ln(scoped.index_vs_baseline / nullif(not_sanctioned.index_vs_baseline, 0)) as did_log,
+        {{ natural_log('scoped.index_vs_baseline / nullif(not_sanctioned.index_vs_baseline, 0)') }} as did_log,
         transit_to_russia.value as transit_exports_to_ru_usd,
         transit_to_russia.baseline as transit_exports_to_ru_baseline_usd,
         transit_to_russia.index_vs_baseline as transit_exports_to_ru_index,

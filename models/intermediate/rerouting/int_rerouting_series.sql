@@ -124,8 +124,7 @@ eu_chpl_tiers as (
 hs6_coverage as (
     select
         partner_code,
-        cast(unnest(generate_series(min(period_start), max(period_start), interval 1 month)) as date)
-            as period_start
+        {{ month_series('min(period_start)', 'max(period_start)') }} as period_start
     from {{ ref('int_trade_flows_hs2022') }}
     where reporter_code = 'EU27' and flow = 'export' and frequency = 'M'
     group by partner_code
@@ -134,8 +133,7 @@ hs6_coverage as (
 banned_coverage as (
     select
         partner_code,
-        cast(unnest(generate_series(min(period_start), max(period_start), interval 1 month)) as date)
-            as period_start
+        {{ month_series('min(period_start)', 'max(period_start)') }} as period_start
     from eu_banned_reported
     group by partner_code
 ),

@@ -66,8 +66,8 @@ final as (
         windowed.net_weight_kg,
         windowed.is_filled_zero,
         case
-            when baseline_mean.first_year = baseline_mean.last_year then cast(baseline_mean.first_year as varchar)
-            else cast(baseline_mean.first_year as varchar) || '-' || cast(baseline_mean.last_year as varchar)
+            when baseline_mean.first_year = baseline_mean.last_year then cast(baseline_mean.first_year as string)
+            else cast(baseline_mean.first_year as string) || '-' || cast(baseline_mean.last_year as string)
         end as baseline_years,
         baseline_mean.baseline_months,
         baseline_mean.baseline_mean_usd,

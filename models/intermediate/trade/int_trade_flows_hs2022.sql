@@ -177,7 +177,7 @@ converted as (
         flow,
         frequency,
         source,
-        cast(null as varchar) as concordance_relationship,
+        cast(null as string) as concordance_relationship,
         case when year(period_start) >= 2022 then 'hs2022_as_reported' else 'hs2012_not_converted' end
             as conversion_method,
         1.0 as weight,

@@ -11,7 +11,7 @@ unioned as (
             '{{ branch.dataset }}' as source_dataset,
             case when reporter_code is null then 'reporter' else 'partner' end as role,
             case when reporter_code is null then reporter_code_source else partner_code_source end as code_source,
-            {{ branch.label or 'cast(null as varchar)' }} as label,
+            {{ branch.label or 'cast(null as string)' }} as label,
             {{ 'value_usd' if branch.currency == 'USD' else 'cast(null as double)' }} as value_usd,
             {{ 'value_eur' if branch.currency == 'EUR' else 'cast(null as double)' }} as value_eur
         from {{ ref(branch.model) }}

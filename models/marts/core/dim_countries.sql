@@ -49,15 +49,15 @@ country_rows as (
 aggregate_rows as (
     select
         aggregates.country_code,
-        cast(null as varchar) as iso2,
-        cast(null as varchar) as iso_numeric,
+        cast(null as string) as iso2,
+        cast(null as string) as iso_numeric,
         aggregates.m49,
         aggregates.comtrade_code,
         aggregates.country_name,
         aggregates.country_name as short_name,
-        cast(null as varchar) as region_name,
-        cast(null as varchar) as sub_region_name,
-        cast(null as varchar) as currency_code,
+        cast(null as string) as region_name,
+        cast(null as string) as sub_region_name,
+        cast(null as string) as currency_code,
         false as is_eu27,
         false as is_eu_member,
         false as is_central_asia,
@@ -68,7 +68,7 @@ aggregate_rows as (
     from (
         values
         ('WLD', '001', '0', 'World'),
-        ('EU27', cast(null as varchar), '97', 'European Union (27 members, EU27_2020)')
+        ('EU27', cast(null as string), '97', 'European Union (27 members, EU27_2020)')
     ) as aggregates (country_code, m49, comtrade_code, country_name)
 ),
 

@@ -73,7 +73,7 @@ rated as (
             else annual_rates.usd_per_eur
         end as rate,
         case
-            when facts.value_eur is null and facts.value_usd is null then cast(null as varchar)
+            when facts.value_eur is null and facts.value_usd is null then cast(null as string)
             when facts.measure = 'fdi_inward_stock' and annual_rates.usd_per_eur_end_of_period is not null
                 then 'ecb_end_of_period'
             when annual_rates.usd_per_eur is not null then 'annual_average'

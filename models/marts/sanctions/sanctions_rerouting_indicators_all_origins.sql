@@ -22,9 +22,10 @@ other_origins_explained as (
 ),
 
 final as (
-    select * from eu27_view
-    union all by name
-    select * from other_origins_explained
+    {{ union_all_by_name([
+        ('eu27_view', 'sanctions_rerouting_indicators', []),
+        ('other_origins_explained', 'int_rerouting_other_origins', ['flag_withheld_reason']),
+    ]) }}
 )
 
 select * from final

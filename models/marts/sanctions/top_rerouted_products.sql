@@ -45,7 +45,10 @@ scored as (
 ranked as (
     select
         *,
-        row_number() over (partition by transit_code, year order by excess_eur desc, product_code asc) as excess_rank
+        -- a row number is an int on Spark, a bigint in DuckDB and in the contract
+        cast(
+            row_number() over (partition by transit_code, year order by excess_eur desc, product_code asc) as bigint
+        ) as excess_rank
     from scored
 ),
 

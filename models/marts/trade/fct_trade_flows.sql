@@ -8,9 +8,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ in_changed_partitions('partition_id') }}{% endif %}",
+        **replace_changed_rows('partition_id', "in_changed_partitions('partition_id')"),
     )
 }}
 

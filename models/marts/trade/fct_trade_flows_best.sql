@@ -17,9 +17,10 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{% if is_incremental() %}delete from {{ this }} where period_start in (select period_start from {{ ref('int_changed_periods') }}){% endif %}",
+        **replace_changed_rows(
+            'period_start', "'period_start in (select period_start from ' ~ ref('int_changed_periods') ~ ')'"
+        ),
     )
 }}
 

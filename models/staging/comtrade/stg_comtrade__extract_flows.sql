@@ -56,7 +56,7 @@ mapped as (
         renamed.partition_id,
         reporter_areas.iso3 as reporter_code,
         partner_areas.iso3 as partner_code,
-        renamed.* exclude (renamed.partition_id)
+        {{ star_except('renamed', ['renamed.partition_id']) }}
     from renamed
     left join areas as reporter_areas
         on renamed.reporter_code_source = reporter_areas.comtrade_code

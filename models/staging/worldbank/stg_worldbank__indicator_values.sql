@@ -46,9 +46,9 @@ coded as (
             when renamed.indicator_name like '%(LCU per US$%' then 'LCU per USD'
         end as value_unit,
         case
-            when regexp_full_match(renamed.period_source, '[0-9]{4}') then 'A'
-            when regexp_full_match(renamed.period_source, '[0-9]{4}Q[1-4]') then 'Q'
-            when regexp_full_match(renamed.period_source, '[0-9]{4}M[0-9]{2}') then 'M'
+            when {{ regexp_full_match('renamed.period_source', '[0-9]{4}') }} then 'A'
+            when {{ regexp_full_match('renamed.period_source', '[0-9]{4}Q[1-4]') }} then 'Q'
+            when {{ regexp_full_match('renamed.period_source', '[0-9]{4}M[0-9]{2}') }} then 'M'
         end as frequency,
         renamed.period_source,
         renamed.unit_source,

@@ -47,9 +47,9 @@ disagreements as (
 
 nothing_compared as (
     select
-        cast(null as varchar) as host_code,
-        cast(null as varchar) as investor_code,
-        cast(null as varchar) as measure,
+        cast(null as string) as host_code,
+        cast(null as string) as investor_code,
+        cast(null as string) as measure,
         cast(null as integer) as year,  -- noqa: RF04
         cast(null as double) as mart_share_pct,
         cast(null as double) as published_share_pct,
