@@ -173,3 +173,17 @@ def test_top_rerouted_products_rank_on_a_positive_baseline_only(demo_con):
            from marts.top_rerouted_products"""
     ).fetchone()
     assert ranked[0] > 0 and ranked[1:] == (0, 0)
+
+
+def test_did_log_is_null_not_infinite_where_a_scope_has_no_exports(demo_con):
+    """ln(0) is -infinity on DuckDB: a scope with an index of 0 has no difference-in-differences (null)."""
+    rows = demo_con.execute(
+        """select count(*) filter (where isinf(did_log)),
+                  count(*) filter (where index_vs_baseline = 0 and product_scope not in ('all', 'not_sanctioned')),
+                  count(*) filter (where index_vs_baseline = 0 and did_log is not null)
+           from marts.sanctions_rerouting_indicators"""
+    ).fetchall()
+    infinite, zero_index, zero_with_log = rows[0]
+    assert infinite == 0
+    assert zero_index > 0  # the bundled data have such rows (7 before this rule: did_log was -infinity)
+    assert zero_with_log == 0

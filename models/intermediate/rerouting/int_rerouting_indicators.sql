@@ -4,7 +4,7 @@
     Formulas (docs/models/sanctions_rerouting.md):
       index_vs_baseline   = 100 x eu_exports_eur / baseline_eur
       excess_eur          = eu_exports_eur - baseline_eur
-      did_log             = ln(index of the scope / index of not_sanctioned), same country and period
+      did_log             = ln(index of the scope / index of not_sanctioned), same country and period (null when the scope's index is 0)
       substitution_ratio  = excess_eur / (EU->RU baseline - EU->RU value), same scope and period;
                             null when EU->RU did not fall
       unrecorded_arrivals = EU-reported exports - the country's reported imports from the EU (CIF/factor),
@@ -134,7 +134,11 @@ joined as (
         scoped.baseline_eur,
         scoped.index_vs_baseline,
         scoped.excess_eur,
-        {{ natural_log('scoped.index_vs_baseline / nullif(not_sanctioned.index_vs_baseline, 0)') }} as did_log,
+        -- a scope with no exports (index 0) has no log: null, never -infinity
+        case
+            when scoped.index_vs_baseline > 0
+                then {{ natural_log('scoped.index_vs_baseline / nullif(not_sanctioned.index_vs_baseline, 0)') }}
+        end as did_log,
         transit_to_russia.value as transit_exports_to_ru_usd,
         transit_to_russia.baseline as transit_exports_to_ru_baseline_usd,
         transit_to_russia.index_vs_baseline as transit_exports_to_ru_index,
