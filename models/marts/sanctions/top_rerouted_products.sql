@@ -67,7 +67,10 @@ final as (
         index_vs_baseline,
         months_covered,
         is_chpl,
-        is_eu_export_banned
+        is_eu_export_banned,
+        -- the origin of the goods, as on every re-routing row: this ranking is of EU27 exports
+        cast('EU27' as string) as origin_code,
+        cast('coalition' as string) as origin_group
     from ranked
     where excess_rank <= {{ var('top_rerouted_n') }}
 )
