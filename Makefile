@@ -55,8 +55,8 @@ report: setup ## Write the HTML report of the marts (reports/index.html; opens o
 run: setup ## Nightly refresh of the live warehouse (warehouse/tradeflow.duckdb) from the live sources, CONFIG=config/tradeflow.toml
 	$(BIN)/tradeflow refresh --config $(CONFIG)
 
-test: setup ## Run every test offline, about 25 min on 2 cores (pytest: Python tests, dbt builds, Chromium; the Spark parity build is make test-spark)
-	@echo "make test: the whole suite takes about 25 minutes on a 2-core machine (README, Tests); prints its time at the end"
+test: setup ## Run every test offline, about 27 min on 2 cores (pytest: Python tests, dbt builds, Chromium; the Spark parity build is make test-spark)
+	@echo "make test: the whole suite takes about 27 minutes on a 2-core machine (README, Tests); prints its time at the end"
 	@start=$$(date +%s); $(BIN)/python -m pytest; rc=$$?; t=$$(( $$(date +%s) - start )); \
 	  echo "make test: $$(( t / 60 )) min $$(( t % 60 )) s (exit $$rc)"; exit $$rc
 

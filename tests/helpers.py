@@ -10,6 +10,7 @@ import tomllib
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from extract.config import load_config
 
@@ -222,3 +223,56 @@ def publish_small_version(layout, version: str, rows: int, built_at: str) -> Non
         )
     publish.export_parquet(build, build.parent / "parquet")
     publish.publish(layout, version, {"run_id": version, "built_at": built_at})
+
+
+# ------------------------------------------------ readers of the bundled source files, for recomputations without dbt
+
+COMEXT_FILES = PROJECT_DIR / "data" / "files" / "eurostat_comext"
+ECB_ANNUAL = (
+    PROJECT_DIR / "data" / "recordings" / "ecb" / "constructed_exr_usd_eur_m_2020_a_2010_2024" / "a_2010_2024.csv"
+)
+EU27_LABEL = "European Union - 27 countries"
+
+
+def kg_nsc_thousand_usd(path) -> pl.DataFrame:
+    """The Kyrgyz NSC workbook as (partner_label_en, year, value_thousand_usd); '-' is missing."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = [tuple(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    header_at = next(i for i, r in enumerate(rows) if isinstance(r[3], int | float) and 1990 < r[3] < 2100)
+    years = {i: int(str(c).split()[0]) for i, c in enumerate(rows[header_at]) if i >= 3 and c is not None}
+    records = [
+        {
+            "partner_label_en": r[2].strip(),
+            "year": year,
+            "value_thousand_usd": float(r[i]) if isinstance(r[i], int | float) else None,
+        }
+        for r in rows[header_at + 1 :]
+        if isinstance(r[2], str)
+        for i, year in years.items()
+    ]
+    return pl.DataFrame(records)
+
+
+def ecb_annual_usd_per_eur(year: int) -> float:
+    rates = pl.read_csv(ECB_ANNUAL, infer_schema=False).filter(pl.col("TIME_PERIOD") == str(year))
+    return float(rates["OBS_VALUE"].item())
+
+
+def comext_eu27_eur(name: str, partner: str, period_contains: str) -> float:
+    """The EU27 aggregate's value in a Comext file; rows repeated verbatim count once, as the loader does."""
+    rows = (
+        pl.read_csv(COMEXT_FILES / name, infer_schema=False)
+        .filter(
+            pl.col("REPORTER").str.starts_with(EU27_LABEL)
+            & (pl.col("PARTNER") == partner)
+            & pl.col("PERIOD").str.contains(period_contains, literal=True)
+        )
+        .unique()
+    )
+    assert rows.height == 1, rows
+    return float(rows["VALUE_IN_EUR"].item())

@@ -16,12 +16,7 @@ import zipfile
 import polars as pl
 import pytest
 
-from tests.helpers import PROJECT_DIR
-from tests.marts.test_russia_central_asia_trade import (
-    comext_eu27_eur,
-    ecb_annual_usd_per_eur,
-    kg_nsc_thousand_usd,
-)
+from tests.helpers import PROJECT_DIR, comext_eu27_eur, ecb_annual_usd_per_eur, kg_nsc_thousand_usd
 
 FILES = PROJECT_DIR / "data" / "files"
 ARMSTAT = FILES / "national" / "armstat_trade_by_country_monthly_2007-2024_tvyal.csv"

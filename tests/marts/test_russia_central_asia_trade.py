@@ -7,20 +7,14 @@ cif_fob_factor 1.10 of dbt_project.yml.
 
 from __future__ import annotations
 
-import openpyxl
 import polars as pl
 import pytest
 
-from tests.helpers import PROJECT_DIR
+from tests.helpers import PROJECT_DIR, comext_eu27_eur, ecb_annual_usd_per_eur, kg_nsc_thousand_usd
 
 NATIONAL = PROJECT_DIR / "data" / "files" / "national"
-COMEXT = PROJECT_DIR / "data" / "files" / "eurostat_comext"
-ECB_ANNUAL = (
-    PROJECT_DIR / "data" / "recordings" / "ecb" / "constructed_exr_usd_eur_m_2020_a_2010_2024" / "a_2010_2024.csv"
-)
 KG_EXPORTS = NATIONAL / "kg_nsc_4.03.00.18_exports_by_country_1994-2023.xlsx"
 UZ_IMPORTS = NATIONAL / "uzstat_sdmx_data_1176_imports_by_country_2010-2023.csv"
-EU27_LABEL = "European Union - 27 countries"
 CIF_FOB_FACTOR = 1.10
 
 ROW_SQL = """
@@ -41,52 +35,10 @@ def mart_row(con, country: str, partner: str, direction: str, frequency: str, pe
     return dict(zip(COLUMNS, rows[0], strict=True))
 
 
-def kg_nsc_thousand_usd(path) -> pl.DataFrame:
-    """The Kyrgyz NSC workbook as (partner_label_en, year, value_thousand_usd); '-' is missing."""
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = [tuple(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        wb.close()
-    header_at = next(i for i, r in enumerate(rows) if isinstance(r[3], int | float) and 1990 < r[3] < 2100)
-    years = {i: int(str(c).split()[0]) for i, c in enumerate(rows[header_at]) if i >= 3 and c is not None}
-    records = [
-        {
-            "partner_label_en": r[2].strip(),
-            "year": year,
-            "value_thousand_usd": float(r[i]) if isinstance(r[i], int | float) else None,
-        }
-        for r in rows[header_at + 1 :]
-        if isinstance(r[2], str)
-        for i, year in years.items()
-    ]
-    return pl.DataFrame(records)
-
-
 def kg_value_usd(frame: pl.DataFrame, label: str, year: int) -> float:
     cell = frame.filter((pl.col("partner_label_en") == label) & (pl.col("year") == year))
     assert cell.height == 1
     return cell["value_thousand_usd"].item() * 1000
-
-
-def ecb_annual_usd_per_eur(year: int) -> float:
-    rates = pl.read_csv(ECB_ANNUAL, infer_schema=False).filter(pl.col("TIME_PERIOD") == str(year))
-    return float(rates["OBS_VALUE"].item())
-
-
-def comext_eu27_eur(name: str, partner: str, period_contains: str) -> float:
-    """The EU27 aggregate's value in a Comext file; rows repeated verbatim count once, as the loader does."""
-    rows = (
-        pl.read_csv(COMEXT / name, infer_schema=False)
-        .filter(
-            pl.col("REPORTER").str.starts_with(EU27_LABEL)
-            & (pl.col("PARTNER") == partner)
-            & pl.col("PERIOD").str.contains(period_contains, literal=True)
-        )
-        .unique()
-    )
-    assert rows.height == 1, rows
-    return float(rows["VALUE_IN_EUR"].item())
 
 
 def test_kyrgyz_exports_to_russia_come_from_its_national_statistics(demo_con):
