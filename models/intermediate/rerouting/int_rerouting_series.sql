@@ -248,15 +248,16 @@ transit_to_russia as (
     where partner_code = 'RUS' and flow = 'export'
 ),
 
-unrecorded_gap as (
+-- EU exports against the importer's imports from the EU (FOB): the gap at the flat factor and, for the
+-- sensitivity, at the importer's estimated CIF/FOB factor (int_cif_fob_factors), joined once
+eu_against_imports as (
     select
-        'unrecorded_gap' as measure,
         eu_all.partner_code,
-        'all' as product_scope,
         eu_all.frequency,
         eu_all.period_start,
-        eu_all.value - imports_from_eu.value_fob_eur as value,
-        cast(null as double) as net_weight_kg
+        eu_all.value - imports_from_eu.value_fob_eur as gap_flat,
+        eu_all.value - imports_from_eu.value_fob_estimated_eur as gap_estimated,
+        imports_from_eu.value_fob_estimated_eur is not null as has_estimated_factor
     from eu_all
     inner join imports_from_eu
         on
@@ -265,23 +266,29 @@ unrecorded_gap as (
             and eu_all.period_start = imports_from_eu.period_start
 ),
 
--- the same gap with the importer's estimated CIF/FOB factor (int_cif_fob_factors), for the sensitivity
+unrecorded_gap as (
+    select
+        'unrecorded_gap' as measure,
+        partner_code,
+        'all' as product_scope,
+        frequency,
+        period_start,
+        gap_flat as value,
+        cast(null as double) as net_weight_kg
+    from eu_against_imports
+),
+
 unrecorded_gap_estimated_factor as (
     select
         'unrecorded_gap_estimated_factor' as measure,
-        eu_all.partner_code,
+        partner_code,
         'all' as product_scope,
-        eu_all.frequency,
-        eu_all.period_start,
-        eu_all.value - imports_from_eu.value_fob_estimated_eur as value,
+        frequency,
+        period_start,
+        gap_estimated as value,
         cast(null as double) as net_weight_kg
-    from eu_all
-    inner join imports_from_eu
-        on
-            eu_all.partner_code = imports_from_eu.partner_code
-            and eu_all.frequency = imports_from_eu.frequency
-            and eu_all.period_start = imports_from_eu.period_start
-    where imports_from_eu.value_fob_estimated_eur is not null
+    from eu_against_imports
+    where has_estimated_factor
 ),
 
 all_series as (
